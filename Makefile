@@ -1,0 +1,91 @@
+# cloudcred.ec2: one entry point for setup, the demo and the tests.
+#   make demo   - the AWS guide's job against the embedded LocalStack
+#   make test   - lint, sanity, unit tests and Molecule scenarios (starts and stops LocalStack)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+LS_VENV := $(ROOT)/.venv-localstack
+# The collection seen as ansible_collections/cloudcred/ec2, outside the git tree's files.
+COLLECTIONS := $(VENV)/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/cloudcred/ec2
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
+export ANSIBLE_FORCE_COLOR ?= false
+export ANSIBLE_NOCOLOR ?= true
+export AWS_REGION ?= us-east-1
+# Credentials for the embedded endpoint only; real ones in the environment win.
+export AWS_ACCESS_KEY_ID ?= test
+export AWS_SECRET_ACCESS_KEY ?= test
+export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo clean
+
+help:
+	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
+	@echo "make demo             deploy the AWS guide's example to the embedded LocalStack, twice"
+	@echo "make test             lint, sanity, unit tests, Molecule scenarios against LocalStack"
+	@echo "make localstack-start|localstack-status|localstack-stop"
+
+# --- setup -----------------------------------------------------------------
+$(VENV)/.stamp: requirements/dev.txt
+	@py=$$(scripts/find-python 3.12) && echo "setup: tools on $$py" && \
+	  { [ -x $(VENV)/bin/python ] || "$$py" -m venv $(VENV); }
+	$(VENV)/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/python -m pip install -q -r requirements/dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/python -m pip check >/dev/null || { $(VENV)/bin/python -m pip check; exit 1; }
+	touch $@
+
+$(LS_VENV)/.stamp: requirements/localstack.txt tools/localstack-autoscaling/pyproject.toml $(wildcard tools/localstack-autoscaling/cloudcred_localstack_autoscaling/*.py)
+	@py=$$(scripts/find-python 3.13) && echo "setup: LocalStack on $$py" && \
+	  { [ -x $(LS_VENV)/bin/python ] || "$$py" -m venv $(LS_VENV); }
+	$(LS_VENV)/bin/python -m pip install -q -r requirements/localstack.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(LS_VENV)/bin/python -m pip install -q --force-reinstall --no-deps ./tools/localstack-autoscaling 2>&1 | grep -v '^WARNING: Location' || true
+	$(LS_VENV)/bin/python -c "import localstack, cloudcred_localstack_autoscaling"
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(ROOT) $@
+
+setup: $(VENV)/.stamp $(LS_VENV)/.stamp $(COLLECTION_LINK)
+
+# --- embedded AWS endpoint -------------------------------------------------
+localstack-start: setup
+	scripts/localstack start
+localstack-stop:
+	scripts/localstack stop
+localstack-status:
+	scripts/localstack status
+
+# --- checks ----------------------------------------------------------------
+lint: setup
+	ruff check .
+	black --check --quiet .
+	isort --check-only --quiet .
+	yamllint -s .
+	ansible-lint --profile production
+
+sanity: setup
+	scripts/sanity
+
+unit: setup
+	scripts/pytest-run tests/unit
+
+molecule: setup
+	scripts/with-localstack scripts/molecule-all
+
+test: setup
+	scripts/run-tests
+
+demo: setup
+	scripts/demo
+
+clean:
+	-scripts/localstack stop
+	rm -rf $(VENV) $(LS_VENV) .localstack collections .ansible
