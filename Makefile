@@ -36,7 +36,7 @@ help:
 $(VENV)/.stamp: requirements/dev.txt
 	@py=$$(scripts/find-python 3.12) && echo "setup: tools on $$py" && \
 	  { [ -x $(VENV)/bin/python ] || "$$py" -m venv $(VENV); }
-	$(VENV)/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/python -m pip install -q pip==26.3 2>&1 | grep -v '^WARNING: Location' || true
 	$(VENV)/bin/python -m pip install -q -r requirements/dev.txt 2>&1 | grep -v '^WARNING: Location' || true
 	$(VENV)/bin/python -m pip check >/dev/null || { $(VENV)/bin/python -m pip check; exit 1; }
 	touch $@
