@@ -33,11 +33,14 @@ help:
 	@echo "make localstack-start|localstack-status|localstack-stop"
 
 # --- setup -----------------------------------------------------------------
-$(VENV)/.stamp: requirements/dev.txt
+# requirements/extra-*.txt: pinned additions of one area (policy catalogue, docs, AWX tools).
+DEV_REQUIREMENTS := requirements/dev.txt $(sort $(wildcard requirements/extra-*.txt))
+
+$(VENV)/.stamp: $(DEV_REQUIREMENTS)
 	@py=$$(scripts/find-python 3.12) && echo "setup: tools on $$py" && \
 	  { [ -x $(VENV)/bin/python ] || "$$py" -m venv $(VENV); }
 	$(VENV)/bin/python -m pip install -q pip==26.3 2>&1 | grep -v '^WARNING: Location' || true
-	$(VENV)/bin/python -m pip install -q -r requirements/dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/python -m pip install -q $(addprefix -r ,$(DEV_REQUIREMENTS)) 2>&1 | grep -v '^WARNING: Location' || true
 	$(VENV)/bin/python -m pip check >/dev/null || { $(VENV)/bin/python -m pip check; exit 1; }
 	touch $@
 
