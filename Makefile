@@ -24,7 +24,7 @@ export AWS_SECRET_ACCESS_KEY ?= test
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo clean
+.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo clean bench
 
 help:
 	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
@@ -88,6 +88,10 @@ test: setup
 
 demo: setup
 	scripts/demo
+
+# Our playbooks against an amazon.aws-only baseline on the benchmark's own LocalStack; writes docs/performance.md.
+bench: setup
+	bench/run
 
 clean:
 	-scripts/localstack stop

@@ -1,0 +1,175 @@
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs, statistics and tables of the benchmark (no I/O here)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+# One place for what counts as a write: operations whose names start with these verbs.
+WRITE_PREFIXES = (
+    "Create", "Delete", "Put", "Attach", "Detach", "Add", "Remove", "Update", "Modify", "Tag", "Untag",
+    "Start", "Set", "Cancel", "Suspend", "Resume", "Enable", "Disable",
+)  # fmt: skip
+
+SDK_PACKAGES = ("boto3", "botocore")
+
+
+def is_write(operation: str) -> bool:
+    """True when ``service.Operation`` mutates (by the verb its name starts with)."""
+    return operation.split(".", 1)[-1].startswith(WRITE_PREFIXES)
+
+
+@dataclass
+class Run:
+    """One ansible-playbook run: its AWS requests, wall time and task events."""
+
+    label: str
+    rc: int
+    seconds: float
+    calls: list  # (start, end, "service.Operation", status)
+    events: list
+    started: float
+    output: str = ""
+
+    @property
+    def n_calls(self) -> int:
+        return len(self.calls)
+
+    @property
+    def n_writes(self) -> int:
+        return sum(1 for c in self.calls if is_write(c[2]))
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def med_calls(runs: list[Run]):
+    return median([r.n_calls for r in runs])
+
+
+def med_secs(runs: list[Run]):
+    return median([r.seconds for r in runs])
+
+
+def _span(values: list[int]) -> str:
+    values = sorted(set(values))
+    return str(values[0]) if len(values) == 1 else f"{values[0]}-{values[-1]}"
+
+
+def fmt_calls(runs: list[Run]) -> str:
+    """'calls (writes w)', with the range when the runs disagree, and FAILED if one failed."""
+    if not runs:
+        return "-"
+    bad = "" if all(r.ok for r in runs) else " FAILED"
+    return f"{_span([r.n_calls for r in runs])} ({_span([r.n_writes for r in runs])} w){bad}"
+
+
+def ratio(a, b) -> str:
+    if a is None or not b:
+        return "-"
+    return f"{a / b:.2f}"
+
+
+def secs(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A Markdown table, padded so it also reads well on a terminal."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(row):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    return "\n".join(
+        [line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]]
+    )
+
+
+def _new_task(ev: dict) -> dict:
+    return {"name": ev["name"], "action": ev["action"], "start": ev["t"], "items": 0, "status": "", "actions": None}
+
+
+def per_task(run: Run) -> list[dict]:
+    """The run's tasks in order, each with its seconds and the AWS calls made while it ran."""
+    tasks: list[dict] = []
+    end_t = run.started + run.seconds
+    for ev in run.events:
+        current = tasks[-1] if tasks else None
+        if ev["ev"] == "task":
+            tasks.append(_new_task(ev))
+        elif ev["ev"] == "item" and current:
+            current["items"] += 1
+        elif ev["ev"] == "result" and current:
+            current.update(end=ev["t"], status="changed" if ev.get("changed") else ev["status"])
+            current["actions"] = ev.get("actions")
+        elif ev["ev"] == "end":
+            end_t = ev["t"]
+    for i, task in enumerate(tasks):
+        # A task's window lasts until the next task starts: its calls can only happen inside.
+        window_end = tasks[i + 1]["start"] if i + 1 < len(tasks) else end_t + 60
+        task["calls"] = [c[2] for c in run.calls if task["start"] <= c[0] < window_end]
+        task["seconds"] = task.get("end", min(window_end, end_t)) - task["start"]
+    return tasks
+
+
+def ops_summary(ops: list[str]) -> str:
+    """Calls in order, repeats folded, writes starred: 'GetRole, ListRolePolicies x2, PutRolePolicy*'."""
+    out: list[list] = []
+    for op in ops:
+        name = op.split(".", 1)[-1] + ("*" if is_write(op) else "")
+        if out and out[-1][0] == name:
+            out[-1][1] += 1
+        else:
+            out.append([name, 1])
+    return ", ".join(n if k == 1 else f"{n} x{k}" for n, k in out) or "-"
+
+
+def task_table(run: Run) -> str:
+    tasks = per_task(run)
+    first = tasks[0]["start"] if tasks else run.started + run.seconds
+    last = max((t.get("end", t["start"]) for t in tasks), default=first)
+    rows = [["(start-up: interpreter, plugins, inventory, playbook)", "", secs(first - run.started), 0, ""]]
+    for t in tasks:
+        name = t["name"] + (f" [{t['items']} items]" if t["items"] else "")
+        rows.append([name, t["action"], secs(t["seconds"]), len(t["calls"]), ops_summary(t["calls"])])
+    rows.append(["(wrap-up: stats, exit)", "", secs(run.started + run.seconds - last), 0, ""])
+    rows.append(["**total**", "", secs(run.seconds), run.n_calls, f"{run.n_writes} writes"])
+    return table(["task", "module", "s", "calls", "calls in order (* = write)"], rows)
+
+
+def parse_importtime(stderr: str) -> tuple[dict[str, float], float]:
+    """From ``python -X importtime`` output: seconds of each top-level import, and of boto3+botocore.
+
+    The output lists each import after the ones it triggered, indented by depth; read backwards it
+    is a walk from the top, so an import of boto3 or botocore counts only when no import above it
+    already did (botocore inside boto3 is part of boto3's time).
+    """
+    entries = []
+    for line in stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m:
+            entries.append((len(m.group(3)), m.group(4), int(m.group(2)) / 1e6))
+    tops: dict[str, float] = {}
+    sdk = 0.0
+    inside: list[bool] = []  # per depth: within an SDK import
+    for depth, name, cumulative in reversed(entries):
+        del inside[depth - 1 :]
+        outer = any(inside)
+        is_sdk = name.split(".")[0] in SDK_PACKAGES
+        if is_sdk and not outer:
+            sdk += cumulative
+        inside.append(is_sdk or outer)
+        if depth == 1:
+            tops[name] = tops.get(name, 0.0) + cumulative
+    return tops, sdk
