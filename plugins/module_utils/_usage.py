@@ -201,3 +201,14 @@ def auto_scaling_groups_using_launch_templates(
         if spec and (spec["LaunchTemplateId"] in ids or spec["LaunchTemplateName"] in names):
             matches.add(group["AutoScalingGroupName"])
     return sorted(matches)
+
+
+def launch_template_version(
+    module, version: str = DEFAULT_VERSION, template_id: str | None = None, template_name: str | None = None
+) -> dict | None:
+    """One launch template version (``$Default``, ``$Latest`` or a number) as EC2 returns it, or None when
+    the template or the version does not exist. One DescribeLaunchTemplateVersions call."""
+    found = _describe_launch_template_versions(
+        module.client("ec2"), [str(version)], template_id=template_id, template_name=template_name
+    )
+    return found[0] if found else None

