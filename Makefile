@@ -24,7 +24,7 @@ export AWS_SECRET_ACCESS_KEY ?= test
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo clean bench
+.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo clean bench reliability
 
 help:
 	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
@@ -92,6 +92,11 @@ demo: setup
 # Our playbooks against an amazon.aws-only baseline on the benchmark's own LocalStack; writes docs/performance.md.
 bench: setup
 	bench/run
+
+# Faults, crashes, races, bad input, check mode, secure defaults, permissions (tests/reliability),
+# on its own LocalStack (port 4579); prints a table and "reliability: N passed, M failed".
+reliability: setup
+	tests/reliability/run
 
 clean:
 	-scripts/localstack stop

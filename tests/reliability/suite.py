@@ -1,0 +1,904 @@
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""cloudcred.ec2 reliability and security suite (``make reliability``).
+
+Runs the real playbooks and modules against the suite's own LocalStack through a fault-injecting
+proxy (faultproxy.py), and checks what must hold:
+
+1. faults      throttling/500/503/latency on >=30% of calls, and lost responses of writes: the
+               deploy succeeds and its state equals a fault-free deploy's
+2. crash       SIGKILL at each step boundary (deploy, update, teardown); the rerun converges
+3. race        four deploys of one role at once: one role, profile, group; no stray version
+4. bad input   modules and role: clear error naming the option, no write
+5. check mode  every --check run: zero mutating calls
+6. consistency "Invalid IAM Instance Profile" on group create/update: retried, bounded, reported
+7. secure      EC2-only trust (.cn too), IMDSv2, scoped PassRole, admin warnings, no secret printed
+8. permissions docs/permissions.md equals the actions the suite saw the code call
+
+Prints a table and ends with ``reliability: N passed, M failed``; exit status 1 if any failed.
+Environment: RELIABILITY_UPSTREAM (the emulator, default http://127.0.0.1:4579),
+RELIABILITY_JOBS (cases run at once, default 2), RELIABILITY_ONLY (comma list of sections).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+# tests/reliability is a folder of scripts, not a package.
+import aws_state  # noqa: E402
+import cases  # noqa: E402
+import permissions  # noqa: E402
+import selftest  # noqa: E402
+from aws_state import Names  # noqa: E402
+from faultproxy import FaultProxy, Faults  # noqa: E402
+
+UPSTREAM = os.environ.get("RELIABILITY_UPSTREAM", "http://127.0.0.1:4579")
+JOBS = int(os.environ.get("RELIABILITY_JOBS", "2"))
+SECTIONS = ("harness", "faults", "crash", "race", "bad input", "check mode", "consistency", "secure", "permissions")
+ONLY = [s.strip() for s in os.environ.get("RELIABILITY_ONLY", "").split(",") if s.strip()]
+DEPLOY = ROOT / "playbooks" / "deploy.yml"
+TEARDOWN = ROOT / "playbooks" / "teardown.yml"
+RUN_TIMEOUT = 420
+SECRET = "relSECRETkey0" + os.urandom(8).hex()
+TOKEN = "relTOKEN0" + os.urandom(8).hex()
+WORK = Path(tempfile.mkdtemp(prefix="cloudcred-reliability-"))
+
+
+def say(message: str = "") -> None:
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+@dataclasses.dataclass
+class Row:
+    section: str
+    case: str
+    held: bool
+    detail: str
+
+
+@dataclasses.dataclass
+class Run:
+    rc: int
+    output: str
+    events: list[dict]
+    calls: list
+    killed: bool
+    seconds: float
+    check: bool
+    kind: str  # "role" (a playbook of the role) or "module"
+
+    @property
+    def writes(self) -> list:
+        return [c for c in self.calls if c.write and not c.fault.startswith(("throttle", "5", "scripted", "idem"))]
+
+    def failed_events(self) -> list[dict]:
+        return [e for e in self.events if e.get("status") == "failed"]
+
+    def error(self) -> str:
+        failed = self.failed_events()
+        if failed:
+            return f"{failed[-1].get('task')}: {str(failed[-1].get('msg'))[:300]}"
+        tail = [line for line in self.output.splitlines() if line.strip()][-3:]
+        return " | ".join(tail)[:300]
+
+
+class Ledger:
+    """Every call of every run (for the permissions check and the check-mode total)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.runs: list[Run] = []
+
+    def add(self, run: Run) -> None:
+        with self._lock:
+            self.runs.append(run)
+
+
+LEDGER = Ledger()
+
+
+def ansible_env(proxy_url: str, events: Path, extra: dict | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_"))}
+    env.update(
+        PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".venv" / "collections")),
+        ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
+        ANSIBLE_CALLBACKS_ENABLED="reliability_events",
+        ANSIBLE_NOCOLOR="true",
+        ANSIBLE_FORCE_COLOR="false",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_RETRY_FILES_ENABLED="false",
+        ANSIBLE_LOCAL_TEMP=str(WORK / "tmp"),
+        ANSIBLE_HOME=str(WORK / "ansible-home"),
+        AWS_ENDPOINT_URL=proxy_url,
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        RELIABILITY_PROXY=proxy_url,
+        RELIABILITY_EVENTS=str(events),
+    )
+    env.update(extra or {})
+    return env
+
+
+_SEQ = iter(range(1, 1_000_000))
+_SEQ_LOCK = threading.Lock()
+
+
+def _scratch(suffix: str) -> Path:
+    with _SEQ_LOCK:
+        return WORK / f"run-{next(_SEQ):04d}{suffix}"
+
+
+def run_playbook(
+    playbook: Path | str,
+    extra_vars: dict | None = None,
+    *,
+    faults: Faults | None = None,
+    check: bool = False,
+    verbosity: int = 0,
+    env: dict | None = None,
+    timeout: int = RUN_TIMEOUT,
+    kind: str = "role",
+) -> Run:
+    """Run ansible-playbook through a fresh fault proxy; the run is its own process group."""
+    events = _scratch(".events.jsonl")
+    args = ["ansible-playbook", "-i", "localhost,", str(playbook)]
+    if extra_vars is not None:
+        varfile = _scratch(".vars.json")
+        varfile.write_text(json.dumps(extra_vars))
+        args += ["-e", f"@{varfile}"]
+    if check:
+        args.append("--check")
+    if verbosity:
+        args.append("-" + "v" * verbosity)
+    start = time.time()
+    with FaultProxy(UPSTREAM, faults) as proxy:
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=ansible_env(proxy.url, events, env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            text=True,
+        )
+        proxy.faults.kill_pgid = proc.pid
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+            output += f"\n[reliability] killed after the {timeout}s time-out\n"
+        calls = proxy.snapshot()
+        killed = proxy.faults.killed
+    evs = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
+    run = Run(proc.returncode, output, evs, calls, killed, time.time() - start, check, kind)
+    LEDGER.add(run)
+    return run
+
+
+def deploy(names: Names, **kw) -> Run:
+    overrides = kw.pop("overrides", {})
+    return run_playbook(DEPLOY, names.role_vars(**overrides), **kw)
+
+
+def teardown(names: Names, **kw) -> Run:
+    overrides = kw.pop("overrides", {})
+    return run_playbook(TEARDOWN, names.role_vars(**overrides), **kw)
+
+
+def fresh(case: str, *, template: bool = False) -> Names:
+    names = Names(case)
+    aws_state.cleanup(UPSTREAM, names)
+    aws_state.ensure_deployer(UPSTREAM, names)
+    if template:
+        aws_state.ensure_template(UPSTREAM, names)
+    return names
+
+
+def ok(run: Run, what: str) -> str:
+    """'' when the run succeeded, else why not."""
+    if run.rc != 0:
+        return f"{what} rc={run.rc}: {run.error()}"
+    return ""
+
+
+# --- references ------------------------------------------------------------------------------
+UPDATE = {"asg_instance_role_launch_template_data": {"ImageId": aws_state.IMAGE, "InstanceType": "t3.micro"}}
+_REFS: dict[str, dict] = {}
+_REFS_LOCK = threading.Lock()
+
+
+def reference(kind: str) -> dict:
+    """Snapshot of a fault-free run: "deploy" (fresh), "update" (deploy, then t3.micro), "teardown"."""
+    with _REFS_LOCK:
+        if kind in _REFS:
+            return _REFS[kind]
+        names = fresh(f"ref-{kind}")
+        run = deploy(names)
+        if run.rc != 0:
+            raise RuntimeError(f"reference deploy failed: {run.error()}")
+        if kind == "update":
+            run = deploy(names, overrides=UPDATE)
+        elif kind == "teardown":
+            run = teardown(names)
+        if run.rc != 0:
+            raise RuntimeError(f"reference {kind} failed: {run.error()}")
+        _REFS[kind] = aws_state.snapshot(UPSTREAM, names)
+        if kind == "deploy":
+            _REFS["deploy-run"] = run  # type: ignore[assignment]
+        aws_state.cleanup(UPSTREAM, names)
+        return _REFS[kind]
+
+
+def state_matches(names: Names, ref: dict) -> str:
+    differences = aws_state.diff(ref, aws_state.snapshot(UPSTREAM, names))
+    return "" if not differences else "state differs: " + "; ".join(differences[:4])
+
+
+# --- 1. faults --------------------------------------------------------------------------------
+def fmt_faults(run: Run) -> str:
+    counts: dict[str, int] = {}
+    for call in run.calls:
+        if call.fault:
+            counts[call.fault] = counts.get(call.fault, 0) + 1
+    errors = sum(v for k, v in counts.items() if k != "latency")
+    share = 100 * errors / max(1, len(run.calls))
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    return f"{len(run.calls)} calls, {share:.0f}% errored ({parts})"
+
+
+def case_faults_random() -> list[Row]:
+    ref = reference("deploy")
+    names = fresh("faults")
+    run = deploy(names, faults=Faults(seed=7, fault_rate=0.35, latency_rate=0.3))
+    problem = ok(run, "deploy") or state_matches(names, ref)
+    errors = sum(1 for c in run.calls if c.fault and c.fault != "latency")
+    if not problem and errors < 0.3 * len(run.calls) * 0.7:
+        problem = f"too few faults injected to judge ({errors})"
+    rows = [Row("faults", "throttle/500/503 + latency, fresh deploy", not problem, problem or fmt_faults(run))]
+    again = deploy(names, faults=Faults(seed=11, fault_rate=0.35, latency_rate=0.3))
+    problem = ok(again, "rerun") or state_matches(names, ref)
+    if not problem and again.writes:
+        problem = f"no-change rerun wrote: {sorted({c.operation for c in again.writes})}"
+    rows.append(Row("faults", "same faults, no-change rerun", not problem, problem or fmt_faults(again) + ", 0 writes"))
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
+def case_faults_lost_responses() -> list[Row]:
+    """Each write operation's first answer is lost (500 after the emulator committed it)."""
+    ref = reference("deploy")
+    ops = sorted({c.operation for c in _REFS["deploy-run"].writes})  # type: ignore[attr-defined]
+    names = fresh("lost")
+    run = deploy(names, faults=Faults(post_commit_once=tuple(ops)))
+    problem = ok(run, "deploy") or state_matches(names, ref)
+    lost = sorted(c.operation.split(".")[1] for c in run.calls if c.fault == "post-commit-500")
+    detail = f"lost answers of {len(lost)} writes ({', '.join(lost)})"
+    aws_state.cleanup(UPSTREAM, names)
+    return [
+        Row("faults", "500 after commit on each write op", not problem, (problem + " | " if problem else "") + detail)
+    ]
+
+
+# --- 2. crash ---------------------------------------------------------------------------------
+# (id, phase, operation, nth): phase "deploy" from nothing, "update" changes the instance type of
+# a deployed stack, "teardown" removes a deployed stack.
+CRASH_POINTS = [
+    ("after CreateRole", "deploy", "iam.CreateRole", 1),
+    ("after AttachRolePolicy", "deploy", "iam.AttachRolePolicy", 1),
+    ("after CreateInstanceProfile", "deploy", "iam.CreateInstanceProfile", 1),
+    ("after AddRoleToInstanceProfile", "deploy", "iam.AddRoleToInstanceProfile", 1),
+    ("after PutUserPolicy (PassRole)", "deploy", "iam.PutUserPolicy", 1),
+    ("after CreateLaunchTemplate", "deploy", "ec2.CreateLaunchTemplate", 1),
+    ("after CreateAutoScalingGroup", "deploy", "autoscaling.CreateAutoScalingGroup", 1),
+    ("after CreateLaunchTemplateVersion", "update", "ec2.CreateLaunchTemplateVersion", 1),
+    ("after ModifyLaunchTemplate", "update", "ec2.ModifyLaunchTemplate", 1),
+    ("after UpdateAutoScalingGroup", "update", "autoscaling.UpdateAutoScalingGroup", 1),
+    ("after DeleteAutoScalingGroup", "teardown", "autoscaling.DeleteAutoScalingGroup", 1),
+    ("after RemoveRoleFromInstanceProfile", "teardown", "iam.RemoveRoleFromInstanceProfile", 1),
+]
+
+
+def case_crash(point: tuple[str, str, str, int]) -> list[Row]:
+    label, phase, operation, nth = point
+    ref = reference(phase)
+    names = fresh("crash-" + re.sub(r"[^a-z]", "", operation.split(".")[1].lower())[:24])
+    if phase in ("update", "teardown"):
+        setup = deploy(names)
+        if setup.rc != 0:
+            return [Row("crash", f"{phase} {label}", False, ok(setup, "setup deploy"))]
+    again = teardown if phase == "teardown" else deploy
+    overrides = UPDATE if phase == "update" else {}
+    killed = again(names, overrides=overrides, faults=Faults(kill_after=(operation, nth)))
+    if not killed.killed:
+        seen = sorted({c.operation.split(".")[1] for c in killed.writes})
+        problem = (
+            f"{operation} never answered (rc={killed.rc}; writes seen: {', '.join(seen) or 'none'}) {killed.error()}"
+        )
+        aws_state.cleanup(UPSTREAM, names)
+        return [Row("crash", f"{phase} {label}", False, problem)]
+    recover = again(names, overrides=overrides)
+    problem = ok(recover, "rerun") or state_matches(names, ref)
+    detail = f"killed at call {len(killed.calls)}, rerun rc=0 in {recover.seconds:.0f}s, state = fault-free {phase}"
+    aws_state.cleanup(UPSTREAM, names)
+    return [Row("crash", f"{phase} {label}", not problem, problem or detail)]
+
+
+# --- 3. race ----------------------------------------------------------------------------------
+RETRYABLE = re.compile(r"retry|try again|concurrent|in progress|conflict|ConcurrentModification", re.I)
+
+
+def _race(names: Names, overrides: dict, label: str, runs: int = 4) -> Row:
+    barrier = threading.Barrier(runs)
+
+    def one(_):
+        barrier.wait()
+        return deploy(names, overrides=overrides)
+
+    with concurrent.futures.ThreadPoolExecutor(runs) as pool:
+        results = list(pool.map(one, range(runs)))
+    problems = []
+    unclear = [r.error() for r in results if r.rc != 0 and not RETRYABLE.search(r.error())]
+    if unclear:
+        problems.append(f"{len(unclear)} of {runs} failed without a retryable message: {unclear[0]}")
+    state = aws_state.snapshot(UPSTREAM, names)
+    counts = {k: len(state[k]) for k in ("roles", "instance_profiles", "launch_templates", "groups")}
+    if any(v != 1 for v in counts.values()):
+        problems.append(f"resources {counts}")
+    template = next(iter(state["launch_templates"].values()), {"versions": {}})
+    profile_versions = [v for v in template["versions"].values() if v.get("IamInstanceProfile")]
+    if len(profile_versions) > runs:
+        problems.append(f"{len(profile_versions)} versions with the profile for {runs} runs")
+    if len({json.dumps(v, sort_keys=True) for v in profile_versions}) > 1:
+        problems.append("versions with the profile differ")
+    role = next(iter(state["roles"].values()), {})
+    if role.get("managed") != ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]:
+        problems.append(f"role policies {role.get('managed')}")
+    ok_runs = sum(1 for r in results if r.rc == 0)
+    detail = (
+        f"{ok_runs}/{runs} ok, {counts['roles']} role/{counts['instance_profiles']} profile/{counts['groups']} group,"
+        f" {len(profile_versions)} version(s) with profile"
+    )
+    return Row("race", label, not problems, "; ".join(problems) + (" | " if problems else "") + detail)
+
+
+def case_race_fresh() -> list[Row]:
+    names = fresh("race")
+    row = _race(names, {}, "4 deploys at once, from nothing")
+    aws_state.cleanup(UPSTREAM, names)
+    return [row]
+
+
+def case_race_update() -> list[Row]:
+    names = fresh("race-upd")
+    setup = deploy(names)
+    if setup.rc != 0:
+        return [Row("race", "4 updates at once", False, ok(setup, "setup deploy"))]
+    row = _race(names, UPDATE, "4 updates (t3.micro) at once")
+    aws_state.cleanup(UPSTREAM, names)
+    return [row]
+
+
+# --- 4. bad input -----------------------------------------------------------------------------
+def _names_option(msg: str, option: str) -> bool:
+    return any(alt in msg for alt in option.split("|"))
+
+
+def _bad_fixtures() -> Names:
+    names = fresh("bad")
+    c = aws_state.clients(UPSTREAM)
+    c["iam"].create_role(RoleName=names.prefix + "fixture", AssumeRolePolicyDocument=json.dumps(_trust()))
+    c["iam"].create_instance_profile(InstanceProfileName=names.prefix + "fixture")
+    c["iam"].add_role_to_instance_profile(
+        InstanceProfileName=names.prefix + "fixture", RoleName=names.prefix + "fixture"
+    )
+    aws_state.ensure_template(UPSTREAM, names)
+    return names
+
+
+def _trust() -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def case_bad_modules() -> list[Row]:
+    _bad_fixtures()
+    playbook = WORK / "bad-input.yml"
+    playbook.write_text(cases.module_playbook())
+    run = run_playbook(playbook, kind="module")
+    by_task = {e["task"]: e for e in run.events if e.get("task")}
+    rows = []
+    for case_id, module, _args, option in cases.MODULE_CASES:
+        event = by_task.get(case_id, {})
+        calls = [c for c in run.calls if c.mark.endswith("|" + case_id)]
+        writes = [c.operation.split(".")[1] for c in calls if c.write]
+        msg = str(event.get("msg", ""))
+        problems = []
+        if not event.get("failed"):
+            problems.append(f"did not fail ({event.get('status', 'no result')}, actions={event.get('actions')})")
+        elif not _names_option(msg, option):
+            problems.append(f"message does not name {option}: {msg[:160]!r}")
+        if writes:
+            problems.append(f"wrote {writes}")
+        detail = f"{msg[:90]!r}; {len(calls)} calls, 0 writes" if not problems else "; ".join(problems)
+        rows.append(Row("bad input", f"{module.split('.')[-1]}: {case_id}", not problems, detail))
+    aws_state.cleanup(UPSTREAM, Names("bad"))
+    return rows
+
+
+def case_bad_role() -> list[Row]:
+    rows = []
+    names = fresh("bad")
+    for case_id, overrides, option in cases.ROLE_CASES:
+        run = deploy(names, overrides=overrides)
+        text = run.error() + "\n" + run.output
+        problems = []
+        if run.rc == 0:
+            problems.append("deploy succeeded")
+        elif not _names_option(text, option):
+            problems.append(f"message does not name {option}: {run.error()[:160]}")
+        if run.writes:
+            problems.append(f"wrote {[c.operation.split('.')[1] for c in run.writes]}")
+            aws_state.cleanup(UPSTREAM, names)
+            aws_state.ensure_deployer(UPSTREAM, names)
+        detail = f"{run.error()[:100]}; {len(run.calls)} calls, 0 writes" if not problems else "; ".join(problems)
+        rows.append(Row("bad input", f"role: {case_id}", not problems, detail))
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
+# --- 5. check mode ----------------------------------------------------------------------------
+def _check_row(label: str, run: Run, expect_changed: bool | None = None) -> Row:
+    problems = []
+    if run.writes:
+        problems.append(f"wrote {[c.operation.split('.')[1] for c in run.writes]}")
+    if run.rc != 0:
+        problems.append(f"rc={run.rc}: {run.error()}")
+    changed = any(e.get("changed") for e in run.events)
+    if expect_changed is not None and changed != expect_changed:
+        problems.append(f"reported changed={changed}, expected {expect_changed}")
+    detail = f"{len(run.calls)} calls, 0 writes, changed={changed}"
+    return Row("check mode", label, not problems, "; ".join(problems) or detail)
+
+
+def case_check_role() -> list[Row]:
+    names = fresh("check")
+    rows = [_check_row("deploy --check from nothing", deploy(names, check=True), True)]
+    real = deploy(names)
+    if real.rc != 0:
+        return [*rows, Row("check mode", "deploy", False, ok(real, "deploy"))]
+    rows.append(_check_row("deploy --check, nothing to do", deploy(names, check=True), False))
+    rows.append(_check_row("deploy --check, new instance type", deploy(names, check=True, overrides=UPDATE), True))
+    rows.append(_check_row("teardown --check", teardown(names, check=True), True))
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
+def _module_lifecycle_playbook(prefix: str, check: bool) -> str:
+    """Modules alone: create, no-op, change, remove; every task a case of its own."""
+    role = f"{prefix}app"
+    lt = {"launch_template_name": f"{prefix}lt", "instance_profile_name": role}
+    steps = [
+        (
+            "create role",
+            cases.ROLE,
+            {"name": role, "managed_policies": ["AmazonSSMManagedInstanceCore"], "tags": {"a": "1"}},
+        ),
+        (
+            "role no-op",
+            cases.ROLE,
+            {"name": role, "managed_policies": ["AmazonSSMManagedInstanceCore"], "tags": {"a": "1"}},
+        ),
+        (
+            "role change",
+            cases.ROLE,
+            {
+                "name": role,
+                "managed_policies": ["ReadOnlyAccess"],
+                "inline_policies": {
+                    "app": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+                    }
+                },
+                "tags": {"b": "2"},
+                "max_session_duration": 7200,
+                "description": "changed",
+            },
+        ),
+        (
+            "create template",
+            cases.LTP,
+            {
+                **lt,
+                "launch_template_data": {"ImageId": aws_state.IMAGE, "InstanceType": "t2.micro"},
+                "tags": {"a": "1"},
+            },
+        ),
+        (
+            "template no-op",
+            cases.LTP,
+            {**lt, "launch_template_data": {"ImageId": aws_state.IMAGE, "InstanceType": "t2.micro"}},
+        ),
+        (
+            "template new version",
+            cases.LTP,
+            {**lt, "launch_template_data": {"InstanceType": "t3.micro"}, "tags": {"b": "2"}},
+        ),
+        ("template absent", cases.LTP, {"launch_template_name": f"{prefix}lt", "state": "absent"}),
+        ("role absent", cases.ROLE, {"name": role, "state": "absent", "force": True}),
+    ]
+    tasks = [{"name": name, module: args, "ignore_errors": check, "register": "__step"} for name, module, args in steps]
+    for module, info in (("instance_role_info", {"name": role}), ("instance_role_preflight", {"name": role})):
+        if (ROOT / "plugins" / "modules" / f"{module}.py").exists():
+            tasks.insert(4, {"name": module, f"cloudcred.ec2.{module}": info, "ignore_errors": True})
+    play = {
+        "name": "module lifecycle",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "tasks": tasks,
+    }
+    return json.dumps([play], indent=1)
+
+
+def case_module_lifecycle() -> list[Row]:
+    """check / real / check / real of each step: the check runs write nothing; real reruns change nothing."""
+    names = fresh("mods")
+    rows = []
+    for check in (True, False):
+        playbook = WORK / f"lifecycle-{'check' if check else 'real'}.yml"
+        playbook.write_text(_module_lifecycle_playbook(names.prefix, check))
+        run = run_playbook(playbook, check=check, kind="module")
+        if check:
+            rows.append(_check_row("modules --check: create, change, absent", run))
+        else:
+            problem = ok(run, "modules")
+            noop = [e for e in run.events if e.get("task", "").endswith("no-op")]
+            if not problem and any(e.get("changed") or e.get("actions") for e in noop):
+                problem = f"no-op step changed: {[(e['task'], e.get('actions')) for e in noop if e.get('changed')]}"
+            rows.append(
+                Row(
+                    "check mode",
+                    "modules for real (lifecycle, no-op steps ok)",
+                    not problem,
+                    problem or f"{len(run.calls)} calls, {len(run.writes)} writes",
+                )
+            )
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
+# --- 6. eventual consistency ------------------------------------------------------------------
+INVALID_PROFILE = (400, "ValidationError", "Invalid IAM Instance Profile name")
+
+
+def _retries_reported(run: Run, operation: str) -> str:
+    """What the run reported about its retries (events of retry, attempts, warnings, output)."""
+    retry_events = [e for e in run.events if e.get("status") == "retry"]
+    attempts = [e.get("attempts") for e in run.events if (e.get("attempts") or 0) > 1]
+    warnings = [w for e in run.events for w in (e.get("warnings") or []) if re.search(r"retr|attempt", w, re.I)]
+    retrying = len(re.findall(r"RETRYING", run.output))
+    parts = []
+    if retry_events or retrying:
+        parts.append(f"{max(len(retry_events), retrying)} RETRYING lines")
+    if attempts:
+        parts.append(f"attempts={attempts[-1]}")
+    if warnings:
+        parts.append(f"warning {warnings[0][:80]!r}")
+    return ", ".join(parts)
+
+
+def case_consistency(operation: str, times: int = 3) -> list[Row]:
+    short = operation.split(".")[1]
+    names = fresh("ec-" + short[:6].lower())
+    overrides = {}
+    if short == "UpdateAutoScalingGroup":
+        setup = deploy(names)
+        if setup.rc != 0:
+            return [Row("consistency", short, False, ok(setup, "setup deploy"))]
+        overrides = UPDATE
+    run = deploy(names, overrides=overrides, faults=Faults(scripted={operation: [INVALID_PROFILE] * times}))
+    injected = sum(1 for c in run.calls if c.fault.startswith("scripted"))
+    reported = _retries_reported(run, operation)
+    problem = ok(run, "deploy")
+    if not problem and injected < times:
+        problem = f"only {injected} of {times} scripted errors were reached"
+    if not problem and not reported:
+        problem = "deploy succeeded but reported no retry"
+    aws_state.cleanup(UPSTREAM, names)
+    label = f"{short}: Invalid IAM Instance Profile x{times}"
+    return [
+        Row("consistency", label, not problem, problem or f"retried {injected}x and succeeded; reported: {reported}")
+    ]
+
+
+def case_consistency_bounded() -> list[Row]:
+    names = fresh("ec-bound")
+    forever = Faults(scripted={"autoscaling.CreateAutoScalingGroup": [INVALID_PROFILE] * 200})
+    run = deploy(names, faults=forever, timeout=300)
+    attempts = sum(1 for c in run.calls if c.operation == "autoscaling.CreateAutoScalingGroup")
+    problems = []
+    if run.rc == 0:
+        problems.append("deploy succeeded although the group could never be created")
+    if "killed after" in run.output:
+        problems.append("unbounded: still retrying after 300s")
+    if run.rc != 0 and "Invalid IAM Instance Profile" not in run.output:
+        problems.append(f"failure does not say why: {run.error()}")
+    aws_state.cleanup(UPSTREAM, names)
+    detail = f"gave up after {attempts} attempts in {run.seconds:.0f}s: {run.error()[:100]}"
+    return [Row("consistency", "error never clears: bounded failure", not problems, "; ".join(problems) or detail)]
+
+
+# --- 7. secure defaults -----------------------------------------------------------------------
+def _principals(trust: dict) -> list:
+    found = []
+    for statement in trust.get("Statement", []):
+        principal = statement.get("Principal", {})
+        if principal == "*":
+            found.append("*")
+            continue
+        for kind, value in principal.items():
+            found += [f"{kind}:{v}" for v in (value if isinstance(value, list) else [value])]
+    return found
+
+
+def case_secure_state() -> list[Row]:
+    ref = reference("deploy")
+    rows = []
+    role = next(iter(ref["roles"].values()), {})
+    principals = _principals(role.get("trust", {}))
+    rows.append(
+        Row(
+            "secure",
+            "trust: only ec2.amazonaws.com",
+            principals == ["Service:ec2.amazonaws.com"],
+            f"principals {principals}",
+        )
+    )
+    template = next(iter(ref["launch_templates"].values()), {"versions": {}, "default": None})
+    default = template["versions"].get(str(template["default"]), {})
+    tokens = (default.get("MetadataOptions") or {}).get("HttpTokens")
+    rows.append(Row("secure", "IMDSv2 required in the default version", tokens == "required", f"HttpTokens={tokens}"))
+    statements = [s for doc in (ref.get("deployer") or {}).values() for s in doc.get("Statement", [])]
+    problems = []
+    if not statements:
+        problems.append("no deployer policy")
+    for statement in statements:
+        actions = statement.get("Action")
+        resources = statement.get("Resource")
+        resources = resources if isinstance(resources, list) else [resources]
+        if "*" in resources:
+            problems.append(f"Resource * for {actions}")
+        if any(not str(r).endswith("rel-CASE-*") for r in resources):
+            problems.append(f"resource not scoped to the prefix: {resources}")
+        services = (statement.get("Condition") or {}).get("StringEquals", {}).get("iam:PassedToService")
+        services = services if isinstance(services, list) else [services]
+        if "ec2.amazonaws.com" not in services:
+            problems.append(f"iam:PassedToService {services}")
+    detail = json.dumps(statements)[:150]
+    rows.append(
+        Row("secure", "PassRole: prefix + iam:PassedToService, no *", not problems, "; ".join(problems) or detail)
+    )
+    return rows
+
+
+def _secure_module_playbook(prefix: str) -> str:
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+    iam_star = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
+    tasks = [
+        {"name": "cn trust", cases.ROLE: {"name": f"{prefix}cn", "region": "cn-north-1"}},
+        {"name": "admin managed", cases.ROLE: {"name": f"{prefix}admin", "managed_policies": ["AdministratorAccess"]}},
+        {"name": "iam star inline", cases.ROLE: {"name": f"{prefix}iamstar", "inline_policies": {"p": iam_star}}},
+        {"name": "star star inline", cases.ROLE: {"name": f"{prefix}starstar", "inline_policies": {"p": admin}}},
+        {
+            "name": "strict fails",
+            cases.ROLE: {"name": f"{prefix}strict", "inline_policies": {"p": iam_star}, "strict_policies": True},
+            "ignore_errors": True,
+        },
+    ]
+    play = {
+        "name": "secure defaults",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "tasks": tasks,
+    }
+    return json.dumps([play], indent=1)
+
+
+def case_secure_modules() -> list[Row]:
+    names = fresh("sec")
+    playbook = WORK / "secure.yml"
+    playbook.write_text(_secure_module_playbook(names.prefix))
+    run = run_playbook(playbook, check=True, kind="module")
+    by_task = {e.get("task"): e for e in run.events}
+    rows = []
+    cn = by_task.get("cn trust", {})
+    principals = _principals(((cn.get("role") or {}).get("assume_role_policy_document")) or {})
+    rows.append(
+        Row(
+            "secure",
+            "trust in aws-cn: ec2.amazonaws.com.cn",
+            principals == ["Service:ec2.amazonaws.com.cn"],
+            f"principals {principals} ({cn.get('status')}: {str(cn.get('msg') or '')[:80]})",
+        )
+    )
+    for task, grant in (
+        ("admin managed", "AdministratorAccess"),
+        ("iam star inline", "iam:*"),
+        ("star star inline", "*:*"),
+    ):
+        event = by_task.get(task, {})
+        warnings = [w for w in event.get("warnings") or [] if re.search(r"admin|iam:\*|\*|broad|full", w, re.I)]
+        held = event.get("status") == "ok" and bool(warnings)
+        detail = (
+            f"warning {warnings[0][:90]!r}"
+            if warnings
+            else f"no warning ({event.get('status')}: {str(event.get('msg') or '')[:80]})"
+        )
+        rows.append(Row("secure", f"warning on {grant}", held, detail))
+    strict = by_task.get("strict fails", {})
+    rows.append(
+        Row(
+            "secure",
+            "strict_policies fails on iam:*",
+            bool(strict.get("failed")),
+            str(strict.get("msg") or strict.get("status"))[:100],
+        )
+    )
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
+def _secret_playbook(prefix: str) -> str:
+    task = {
+        "name": "explicit credentials",
+        cases.ROLE: {
+            "name": f"{prefix}app",
+            "access_key": "test",
+            "secret_key": SECRET,
+            "session_token": TOKEN,
+        },
+    }
+    play = {"name": "credentials", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [task]}
+    return json.dumps([play], indent=1)
+
+
+def case_no_secret() -> list[Row]:
+    names = fresh("secret")
+    env = {"AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN}
+    runs = [deploy(names, verbosity=3, env=env)]
+    playbook = WORK / "secret.yml"
+    playbook.write_text(_secret_playbook(names.prefix + "x"))
+    runs.append(run_playbook(playbook, verbosity=3, kind="module", env=env))
+    leaks = []
+    for run in runs:
+        for value, what in ((SECRET, "secret key"), (TOKEN, "session token")):
+            if value in run.output:
+                line = next(line for line in run.output.splitlines() if value in line)
+                leaks.append(f"{what} printed: {line.strip()[:120]}")
+            if any(value in json.dumps(e) for e in run.events):
+                leaks.append(f"{what} in a task result")
+    problems = leaks + [ok(r, "run") for r in runs if r.rc != 0]
+    aws_state.cleanup(UPSTREAM, names)
+    detail = f"-vvv deploy + module with secret_key/session_token: {sum(len(r.output) for r in runs)} chars, no secret"
+    return [Row("secure", "no credential printed at -vvv", not problems, "; ".join(problems) or detail)]
+
+
+# --- 8. permissions ---------------------------------------------------------------------------
+def case_permissions() -> list[Row]:
+    return [Row("permissions", label, held, detail) for label, held, detail in permissions.check(LEDGER.runs)]
+
+
+# --- driver -----------------------------------------------------------------------------------
+def jobs() -> list[tuple[str, callable]]:
+    table = [
+        ("faults", case_faults_random),
+        ("faults", case_faults_lost_responses),
+        *[("crash", lambda p=p: case_crash(p)) for p in CRASH_POINTS],
+        ("race", case_race_fresh),
+        ("race", case_race_update),
+        ("bad input", case_bad_modules),
+        ("bad input", case_bad_role),
+        ("check mode", case_check_role),
+        ("check mode", case_module_lifecycle),
+        ("consistency", lambda: case_consistency("autoscaling.CreateAutoScalingGroup")),
+        ("consistency", lambda: case_consistency("autoscaling.UpdateAutoScalingGroup")),
+        ("consistency", case_consistency_bounded),
+        ("secure", case_secure_state),
+        ("secure", case_secure_modules),
+        ("secure", case_no_secret),
+    ]
+    return [(section, fn) for section, fn in table if not ONLY or section in ONLY]
+
+
+def guarded(section: str, fn) -> list[Row]:
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - a broken case is a failed row, not a dead suite
+        say(traceback.format_exc())
+        return [Row(section, getattr(fn, "__name__", "case"), False, f"{type(exc).__name__}: {exc}"[:300])]
+
+
+def check_mode_total() -> Row:
+    checks = [r for r in LEDGER.runs if r.check]
+    writes = [c for r in checks for c in r.writes]
+    ops = sorted({c.operation for c in writes})
+    calls = sum(len(r.calls) for r in checks)
+    detail = f"{len(checks)} --check runs, {calls} calls, {len(writes)} writes {ops if ops else ''}"
+    return Row("check mode", "all --check runs of the suite: writes", not writes and bool(checks), detail)
+
+
+def summary(rows: list[Row]) -> None:
+    say("")
+    say("=" * 118)
+    say(f"{'section':<12} {'case':<46} {'held':<5} detail")
+    say("-" * 118)
+    for section in SECTIONS:
+        for row in [r for r in rows if r.section == section]:
+            say(f"{row.section:<12} {row.case[:46]:<46} {'yes' if row.held else 'NO':<5} {row.detail}")
+    say("-" * 118)
+    for section in SECTIONS:
+        mine = [r for r in rows if r.section == section]
+        if mine:
+            held = sum(r.held for r in mine)
+            say(f"  {section:<12} {held}/{len(mine)} held")
+    say("=" * 118)
+
+
+def main() -> int:
+    start = time.time()
+    (WORK / "tmp").mkdir(parents=True, exist_ok=True)
+    say(f"reliability: upstream {UPSTREAM}, {JOBS} at once, scratch {WORK}")
+    rows = [Row("harness", label, held, detail) for label, held, detail in selftest.check(UPSTREAM)]
+    if not all(r.held for r in rows):
+        summary(rows)
+        say(f"reliability: {sum(r.held for r in rows)} passed, {sum(not r.held for r in rows)} failed")
+        return 1
+    todo = jobs()
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
+        futures = {pool.submit(guarded, section, fn): section for section, fn in todo}
+        for future in concurrent.futures.as_completed(futures):
+            for row in future.result():
+                rows.append(row)
+                verdict = "held" if row.held else "FAIL"
+                say(f"  [{time.time() - start:5.0f}s] {verdict}  {row.section}: {row.case} - {row.detail[:150]}")
+    if not ONLY or "check mode" in ONLY:
+        rows.append(check_mode_total())
+    if not ONLY or "permissions" in ONLY:
+        rows += guarded("permissions", case_permissions)
+    (WORK / "observed-actions.json").write_text(permissions.dump(LEDGER.runs))
+    summary(rows)
+    say(f"actions seen per component: {WORK / 'observed-actions.json'}")
+    passed = sum(r.held for r in rows)
+    say(f"({time.time() - start:.0f}s)")
+    say(f"reliability: {passed} passed, {len(rows) - passed} failed")
+    return 0 if passed == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
