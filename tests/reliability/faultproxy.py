@@ -68,6 +68,22 @@ HTTP_OK_BELOW = 300
 SERVER_ERROR = 500
 UNAVAILABLE = 503
 
+# The emulator lacks two operations that amazon.aws modules call (it answers 501). For those
+# only, and only on a 501, the proxy answers what AWS answers when there is nothing to do (as
+# bench/proxy.py does); the call is still recorded, with fault "stub".
+NOT_IMPLEMENTED = 501
+STUBS = {
+    "autoscaling.DisableMetricsCollection": (
+        '<DisableMetricsCollectionResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">'
+        "<ResponseMetadata><RequestId>{rid}</RequestId></ResponseMetadata></DisableMetricsCollectionResponse>"
+    ),
+    "ec2.DeleteLaunchTemplateVersions": (
+        '<DeleteLaunchTemplateVersionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        "<requestId>{rid}</requestId><successfullyDeletedLaunchTemplateVersionSet/>"
+        "<unsuccessfullyDeletedLaunchTemplateVersionSet/></DeleteLaunchTemplateVersionsResponse>"
+    ),
+}
+
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 _QUERY_NS = {
@@ -324,6 +340,9 @@ class FaultProxy:
             return (*cached, operation, fault or "idempotent-replay")
         clean = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
         status, out_headers, payload = self._upstream.forward(method, path, clean, body)
+        if status == NOT_IMPLEMENTED and operation in STUBS:
+            stub = STUBS[operation].format(rid=uuid.uuid4()).encode()
+            return 200, [("Content-Type", "text/xml")], stub, operation, "stub"
         if token_key and status < HTTP_OK_BELOW:
             with self._lock:
                 self._tokens[token_key] = (status, out_headers, payload)
