@@ -22,7 +22,7 @@ description:
     (paginated C(DescribeLaunchTemplateVersions) and C(DescribeAutoScalingGroups) cover every
     launch template and group).
 author:
-  - cloudcred.ec2 contributors
+  - cloudcred.ec2 developers (!UNKNOWN)
 options:
   name:
     description:
@@ -44,8 +44,11 @@ notes:
     (matched by name), which helps finding dangling references.
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
+    details: Reads only, so a check mode run returns what a normal run returns.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
     details: Reads only; there is nothing to compare.
 extends_documentation_fragment:

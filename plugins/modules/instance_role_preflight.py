@@ -33,7 +33,7 @@ description:
   - C(launch_template) - with O(launch_template_name), the launch template's default version
     references the instance profile, by name or by ARN.
 author:
-  - cloudcred.ec2 contributors
+  - cloudcred.ec2 developers (!UNKNOWN)
 options:
   name:
     description:
@@ -58,8 +58,11 @@ notes:
   - Reading customer managed policies costs two calls each; AWS managed policies are not read.
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
+    details: Reads only, so a check mode run returns what a normal run returns.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
     details: Reads only; there is nothing to compare.
 extends_documentation_fragment:
