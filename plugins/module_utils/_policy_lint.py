@@ -129,9 +129,12 @@ def broad_grant_reason(action: str) -> str | None:
     if not _matches(prefix, "iam"):
         return None
     covered = [name for name in ESCALATION_ACTIONS if _matches(action, name)]
-    if covered:
-        return f"{action} covers {', '.join(covered)}: the role could create or widen roles and pass them"
-    return None
+    if not covered:
+        return None
+    if len(covered) == 1:
+        return f"{action} covers {covered[0]}, an IAM action that creates, widens or passes roles"
+    others = f"{len(covered) - 1} more" if len(covered) > 2 else covered[1]  # noqa: PLR2004 - name one, count the rest
+    return f"{action} covers {covered[0]} and {others} IAM actions that create, widen or pass roles"
 
 
 def unknown_action_reason(action: str) -> str | None:
