@@ -98,6 +98,24 @@ bench: setup
 reliability: setup
 	tests/reliability/run
 
+# --- ecosystem: docs site, release notes, Galaxy import check, AWX runner test -----------------------------
+.PHONY: docs changelog importer integration
+# HTML reference (antsibull-docs + Sphinx) with the user guide and the AWX guide: docs/build/html/index.html
+docs: setup
+	scripts/docs
+
+# changelogs/changelog.yaml and CHANGELOG.rst for the version in galaxy.yml, from all fragments (repeatable)
+changelog: setup
+	scripts/changelog
+
+# ansible-galaxy collection build, then galaxy-importer on the tarball (as Galaxy does on upload)
+importer: setup
+	scripts/importer
+
+# tests/integration: the deploy playbook through ansible-runner as an AWX job does, the execution environment
+integration: setup
+	scripts/with-localstack scripts/pytest-run tests/integration
+
 clean:
 	-scripts/localstack stop
 	rm -rf $(VENV) $(LS_VENV) .localstack collections .ansible
