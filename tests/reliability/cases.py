@@ -235,11 +235,11 @@ ROLE_CASES: list[tuple[str, dict, str]] = [
 ]
 
 
-def module_playbook(cases=MODULE_CASES) -> str:
+def module_playbook(cases: tuple | None = None) -> str:
     """One play, one task a case, each failure ignored and attributed by its task name."""
     tasks = [
         {"name": case_id, module: args, "ignore_errors": True, "register": "__case"}
-        for case_id, module, args, _option in cases
+        for case_id, module, args, _option in cases or MODULE_CASES
     ]
     play = {"name": "bad input", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}
     return json.dumps([play], indent=1)

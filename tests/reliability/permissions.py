@@ -98,7 +98,7 @@ def check(runs) -> list[tuple[str, bool, str]]:
     seen = observed(runs)
     rows = []
     for component in sorted(set(docs) | set(seen)):
-        label = f"{component.split('.')[-1]} policy = calls"
+        label = f"{component.rsplit('.', maxsplit=1)[-1]} policy = calls"
         if component not in docs:
             rows.append((label, False, f"not documented; it calls {sorted(seen[component])}"))
             continue

@@ -186,10 +186,10 @@ def run_playbook(
         )
         proxy.faults.kill_pgid = proc.pid
         try:
-            output, _ = proc.communicate(timeout=timeout)
+            output = proc.communicate(timeout=timeout)[0]
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-            output, _ = proc.communicate()
+            output = proc.communicate()[0]
             output += f"\n[reliability] killed after the {timeout}s time-out\n"
         calls = proxy.snapshot()
         killed = proxy.faults.killed
@@ -357,7 +357,8 @@ RETRYABLE = re.compile(r"retry|try again|concurrent|in progress|conflict|Concurr
 def _race(names: Names, overrides: dict, label: str, runs: int = 4) -> Row:
     barrier = threading.Barrier(runs)
 
-    def one(_):
+    def one(index):
+        del index
         barrier.wait()
         return deploy(names, overrides=overrides)
 
@@ -449,7 +450,7 @@ def case_bad_modules() -> list[Row]:
         if writes:
             problems.append(f"wrote {writes}")
         detail = f"{msg[:90]!r}; {len(calls)} calls, 0 writes" if not problems else "; ".join(problems)
-        rows.append(Row("bad input", f"{module.split('.')[-1]}: {case_id}", not problems, detail))
+        rows.append(Row("bad input", f"{module.rsplit('.', maxsplit=1)[-1]}: {case_id}", not problems, detail))
     aws_state.cleanup(UPSTREAM, Names("bad"))
     return rows
 
