@@ -33,6 +33,7 @@ pytestmark = pytest.mark.localstack
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 PLAYBOOKS = ROOT / "playbooks"
+AWX_DOCS = ROOT / "docs" / "awx"
 ROLE = "asg_instance_role"
 
 
@@ -52,6 +53,21 @@ def make_private_data_dir(base: Path, *, envvars: dict, extravars: dict) -> Path
         f'localhost ansible_connection=local ansible_python_interpreter="{VENV_BIN / "python"}"\n',
     )
     return pdd
+
+
+def job_template_extravars(answers: dict) -> dict:
+    """docs/awx/extra-vars.yml plus the survey (docs/awx/survey.json) answered: defaults unless given."""
+    extravars = yaml.safe_load((AWX_DOCS / "extra-vars.yml").read_text())
+    for question in json.loads((AWX_DOCS / "survey.json").read_text())["spec"]:
+        name = question["variable"]
+        if name in answers:
+            extravars[name] = answers[name]
+        elif question.get("default") not in (None, ""):
+            default = question["default"]
+            if question["type"] == "multiselect":  # AWX keeps a multiselect default as lines
+                default = [line for line in default.split("\n") if line]
+            extravars[name] = default
+    return extravars
 
 
 def run_job(pdd: Path, playbook: str, ident: str) -> dict:
@@ -156,14 +172,16 @@ def test_deploy_and_teardown_as_awx_job(tmp_path, collections_dir, aws_env, boto
         ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
         ANSIBLE_NOCOLOR="1",
     )
-    # The survey's answers: the guide's example under names of this test's own.
-    extravars = {
-        "asg_instance_role_name": names["role"],
-        "asg_instance_role_passrole_prefix": unique_prefix,
-        "asg_instance_role_launch_template_name": names["template"],
-        "asg_instance_role_asg_name": names["asg"],
-        "asg_instance_role_tags": {"test": "awx-runner"},
-    }
+    # The job template's variables and its survey answered with the defaults (the guide's example),
+    # except for the names, which are this test's own; AWX merges both into env/extravars.
+    extravars = job_template_extravars(
+        {
+            "asg_instance_role_name": names["role"],
+            "asg_instance_role_passrole_prefix": unique_prefix,
+            "asg_instance_role_launch_template_name": names["template"],
+            "asg_instance_role_asg_name": names["asg"],
+        }
+    )
     pdd = make_private_data_dir(tmp_path, envvars=envvars, extravars=extravars)
     try:
         deploy = run_job(pdd, "playbooks/deploy.yml", "deploy-1")
