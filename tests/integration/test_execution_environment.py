@@ -32,7 +32,7 @@ def _containerfile_instructions(text: str) -> list[tuple[str, str]]:
     for raw in joined.splitlines():
         line = raw.strip()
         if line and not line.startswith("#"):
-            word, _, rest = line.partition(" ")
+            word, _space, rest = line.partition(" ")
             out.append((word.upper(), rest.strip()))
     return out
 
