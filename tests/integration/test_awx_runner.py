@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 PLAYBOOKS = ROOT / "playbooks"
 AWX_DOCS = ROOT / "docs" / "awx"
-ROLE = "asg_instance_role"
+ROLE = "cloudcred.ec2.asg_instance_role"
 
 
 def _write(path: Path, content: str) -> None:
@@ -124,7 +124,8 @@ def role_results(job: dict, action: str) -> list[dict]:
         e["event_data"]["res"]
         for e in job["events"]
         if e["event"] == "runner_on_ok"
-        and e["event_data"].get("role") == ROLE
+        # the callback gives the role's short name in "role" and, for a collection's role, its FQCN here
+        and e["event_data"].get("resolved_role") == ROLE
         and e["event_data"].get("resolved_action") == action
     ]
 
