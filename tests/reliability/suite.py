@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -51,8 +52,9 @@ UPSTREAM = os.environ.get("RELIABILITY_UPSTREAM", "http://127.0.0.1:4579")
 JOBS = int(os.environ.get("RELIABILITY_JOBS", "2"))
 SECTIONS = ("harness", "faults", "crash", "race", "bad input", "check mode", "consistency", "secure", "permissions")
 ONLY = [s.strip() for s in os.environ.get("RELIABILITY_ONLY", "").split(",") if s.strip()]
-DEPLOY = ROOT / "playbooks" / "deploy.yml"
-TEARDOWN = ROOT / "playbooks" / "teardown.yml"
+# Overridable to shake out the harness itself against another playbook of the same variables.
+DEPLOY = Path(os.environ.get("RELIABILITY_DEPLOY", ROOT / "playbooks" / "deploy.yml"))
+TEARDOWN = Path(os.environ.get("RELIABILITY_TEARDOWN", ROOT / "playbooks" / "teardown.yml"))
 RUN_TIMEOUT = 420
 SECRET = "relSECRETkey0" + os.urandom(8).hex()
 TOKEN = "relTOKEN0" + os.urandom(8).hex()
@@ -397,7 +399,7 @@ def case_race_fresh() -> list[Row]:
 
 
 def case_race_update() -> list[Row]:
-    names = fresh("race-upd")
+    names = fresh("raceupd")
     setup = deploy(names)
     if setup.rc != 0:
         return [Row("race", "4 updates at once", False, ok(setup, "setup deploy"))]
@@ -821,19 +823,19 @@ def case_permissions() -> list[Row]:
 
 
 # --- driver -----------------------------------------------------------------------------------
-def jobs() -> list[tuple[str, callable]]:
+def jobs() -> list[tuple[str, object]]:
     table = [
         ("faults", case_faults_random),
         ("faults", case_faults_lost_responses),
-        *[("crash", lambda p=p: case_crash(p)) for p in CRASH_POINTS],
+        *[("crash", functools.partial(case_crash, p)) for p in CRASH_POINTS],
         ("race", case_race_fresh),
         ("race", case_race_update),
         ("bad input", case_bad_modules),
         ("bad input", case_bad_role),
         ("check mode", case_check_role),
         ("check mode", case_module_lifecycle),
-        ("consistency", lambda: case_consistency("autoscaling.CreateAutoScalingGroup")),
-        ("consistency", lambda: case_consistency("autoscaling.UpdateAutoScalingGroup")),
+        ("consistency", functools.partial(case_consistency, "autoscaling.CreateAutoScalingGroup")),
+        ("consistency", functools.partial(case_consistency, "autoscaling.UpdateAutoScalingGroup")),
         ("consistency", case_consistency_bounded),
         ("secure", case_secure_state),
         ("secure", case_secure_modules),
@@ -842,12 +844,18 @@ def jobs() -> list[tuple[str, callable]]:
     return [(section, fn) for section, fn in table if not ONLY or section in ONLY]
 
 
-def guarded(section: str, fn) -> list[Row]:
+def _label(fn) -> str:
+    if isinstance(fn, functools.partial):
+        return f"{fn.func.__name__}{fn.args}"
+    return fn.__name__
+
+
+def guarded(section: str, fn, label: str = "") -> list[Row]:
     try:
         return fn()
     except Exception as exc:  # noqa: BLE001 - a broken case is a failed row, not a dead suite
         say(traceback.format_exc())
-        return [Row(section, getattr(fn, "__name__", "case"), False, f"{type(exc).__name__}: {exc}"[:300])]
+        return [Row(section, label or fn.__name__, False, f"{type(exc).__name__}: {exc}"[:300])]
 
 
 def check_mode_total() -> Row:
@@ -887,7 +895,7 @@ def main() -> int:
         return 1
     todo = jobs()
     with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
-        futures = {pool.submit(guarded, section, fn): section for section, fn in todo}
+        futures = {pool.submit(guarded, section, fn, _label(fn)): section for section, fn in todo}
         for future in concurrent.futures.as_completed(futures):
             for row in future.result():
                 rows.append(row)
