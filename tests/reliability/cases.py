@@ -235,7 +235,7 @@ ROLE_CASES: list[tuple[str, dict, str]] = [
 ]
 
 
-def module_playbook(cases: tuple | None = None) -> str:
+def module_playbook(cases: list | None = None) -> str:
     """One play, one task a case, each failure ignored and attributed by its task name."""
     tasks = [
         {"name": case_id, module: args, "ignore_errors": True, "register": "__case"}
