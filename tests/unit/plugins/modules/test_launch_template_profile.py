@@ -1,0 +1,352 @@
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""launch_template_profile end to end on moto (in process): versions, check mode, API budget, failures."""
+
+import json
+
+import boto3
+import botocore.client
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from moto import mock_aws
+
+from ansible_collections.cloudcred.ec2.plugins.modules import launch_template_profile
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+PROFILE_ARN = f"arn:aws:iam::{ACCOUNT}:instance-profile/ltp-app"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+GUIDE_DATA = {"ImageId": "ami-04d5cc9b88example", "InstanceType": "t2.micro"}
+API_BUDGET = 3  # calls a run that changes nothing may make
+SECOND, THIRD = 2, 3  # version numbers
+MUTATING = {"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "ModifyLaunchTemplate", "CreateTags", "DeleteTags"}
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Every AWS operation the module makes, in order (botocore's one choke point)."""
+    made = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        made.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return made
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        iam = boto3.client("iam", region_name=REGION)
+        iam.create_role(RoleName="ltp-app", AssumeRolePolicyDocument=json.dumps(TRUST))
+        iam.create_instance_profile(InstanceProfileName="ltp-app")
+        iam.add_role_to_instance_profile(InstanceProfileName="ltp-app", RoleName="ltp-app")
+        iam.create_instance_profile(InstanceProfileName="ltp-empty")
+        yield boto3.client("ec2", region_name=REGION)
+
+
+def run(capsys, calls=None, **args):
+    """Run main() and return its result; ``calls`` (if given) is emptied first so it holds this run's calls."""
+    if calls is not None:
+        calls.clear()
+    with patch_module_args({"region": REGION, **args}), pytest.raises(SystemExit):
+        launch_template_profile.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def versions(ec2, name):
+    found = ec2.describe_launch_template_versions(LaunchTemplateName=name)["LaunchTemplateVersions"]
+    return {v["VersionNumber"]: v["LaunchTemplateData"] for v in found}
+
+
+def template(ec2, name):
+    return ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"][0]
+
+
+def template_tags(ec2, template_id):
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [template_id]}])["Tags"]
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+GUIDE = {"launch_template_name": "ltp-guide", "instance_profile_name": "ltp-app", "launch_template_data": GUIDE_DATA}
+
+
+def test_guide_example_creates_the_template_with_imdsv2(aws, capsys, calls):
+    result = run(capsys, calls, **GUIDE, version_description="version1")
+    assert result["changed"] is True
+    assert result["actions"] == ["CreateLaunchTemplate"]
+    assert result["version_number"] == 1
+    expected = {**GUIDE_DATA, "IamInstanceProfile": {"Name": "ltp-app"}, "MetadataOptions": {"HttpTokens": "required"}}
+    assert versions(aws, "ltp-guide") == {1: expected}
+    assert result["launch_template_data"] == expected
+    assert result["launch_template"] == {
+        "launch_template_id": template(aws, "ltp-guide")["LaunchTemplateId"],
+        "launch_template_name": "ltp-guide",
+        "default_version_number": 1,
+        "latest_version_number": 1,
+    }
+    assert [c for c in calls if c in MUTATING] == ["CreateLaunchTemplate"]
+
+
+def test_rerun_is_ok_within_the_api_budget(aws, capsys, calls):
+    run(capsys, **GUIDE, tags={"team": "qa"})
+    result = run(capsys, calls, **GUIDE, tags={"team": "qa"})
+    assert result["changed"] is False
+    assert result["actions"] == []
+    assert result["version_number"] == 1
+    assert len(calls) <= API_BUDGET, calls
+    assert not MUTATING & set(calls)
+    assert calls == ["DescribeLaunchTemplateVersions", "DescribeTags", "GetInstanceProfile"]
+    # without tags the template's tags are not even read
+    result = run(capsys, calls, **GUIDE)
+    assert result["changed"] is False
+    assert calls == ["DescribeLaunchTemplateVersions", "GetInstanceProfile"]
+
+
+def test_name_and_arn_of_the_same_profile_are_equal(aws, capsys, calls):
+    run(capsys, **GUIDE)
+    by_arn = {
+        "launch_template_name": "ltp-guide",
+        "instance_profile_arn": PROFILE_ARN,
+        "launch_template_data": GUIDE_DATA,
+    }
+    result = run(capsys, calls, **by_arn)
+    assert (result["changed"], result["actions"]) == (False, [])
+    assert sorted(versions(aws, "ltp-guide")) == [1]
+
+
+def test_existing_template_keeps_every_field_of_its_source(aws, capsys, calls):
+    vpc = aws.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    group = aws.create_security_group(GroupName="ltp-sg", Description="ltp", VpcId=vpc)["GroupId"]
+    hand_made = {
+        **GUIDE_DATA,
+        "UserData": "IyEvYmluL2Jhc2gKZWNobyBoZWxsbw==",
+        "SecurityGroupIds": [group],
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "app", "Value": "qa"}]}],
+        "MetadataOptions": {"HttpPutResponseHopLimit": 2},
+    }
+    created = aws.create_launch_template(
+        LaunchTemplateName="ltp-hand",
+        LaunchTemplateData=hand_made,
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "owner", "Value": "ops"}]}],
+    )["LaunchTemplate"]
+    result = run(capsys, calls, launch_template_name="ltp-hand", instance_profile_arn=PROFILE_ARN)
+    assert result["actions"] == ["CreateLaunchTemplateVersion", "ModifyLaunchTemplate"]
+    assert result["version_number"] == SECOND
+    assert result["launch_template"]["default_version_number"] == SECOND
+    new = versions(aws, "ltp-hand")[2]
+    new.pop("TagSpecifications")  # moto adds the template's own tags here: compared below
+    expected = {
+        **hand_made,
+        "IamInstanceProfile": {"Arn": PROFILE_ARN},
+        "MetadataOptions": {"HttpPutResponseHopLimit": 2, "HttpTokens": "required"},
+    }
+    expected.pop("TagSpecifications")
+    assert new == expected
+    assert {"ResourceType": "instance", "Tags": [{"Key": "app", "Value": "qa"}]} in versions(aws, "ltp-hand")[2][
+        "TagSpecifications"
+    ]
+    assert template(aws, "ltp-hand")["DefaultVersionNumber"] == SECOND
+    assert template_tags(aws, created["LaunchTemplateId"]) == {"owner": "ops"}
+    # the second run, by name this time, sees the profile it wrote by ARN
+    again = run(capsys, calls, launch_template_name="ltp-hand", instance_profile_name="ltp-app")
+    assert (again["changed"], again["actions"], again["version_number"]) == (False, [], 2)
+
+
+def test_check_mode_writes_nothing_and_predicts(aws, capsys, calls):
+    checked = run(capsys, calls, **GUIDE, _ansible_check_mode=True, _ansible_diff=True)
+    assert (checked["changed"], checked["actions"], checked["version_number"]) == (True, ["CreateLaunchTemplate"], 1)
+    assert not MUTATING & set(calls)
+    assert aws.describe_launch_templates()["LaunchTemplates"] == []
+    assert checked["diff"]["before"] == {}
+    assert checked["diff"]["after"]["MetadataOptions"] == {"HttpTokens": "required"}
+
+    run(capsys, **GUIDE)
+    changed = {**GUIDE, "launch_template_data": {"InstanceType": "t3.micro"}}
+    checked = run(capsys, calls, **changed, _ansible_check_mode=True, _ansible_diff=True)
+    assert checked["actions"] == ["CreateLaunchTemplateVersion", "ModifyLaunchTemplate"]
+    assert checked["version_number"] == SECOND
+    assert checked["launch_template"]["default_version_number"] == SECOND
+    assert not MUTATING & set(calls)
+    assert sorted(versions(aws, "ltp-guide")) == [1]
+    assert checked["diff"]["before"]["InstanceType"] == "t2.micro"
+    assert checked["diff"]["after"]["InstanceType"] == "t3.micro"
+
+    real = run(capsys, **changed)
+    assert (real["actions"], real["version_number"]) == (checked["actions"], checked["version_number"])
+    assert real["launch_template_data"] == checked["launch_template_data"]
+
+
+@pytest.mark.parametrize(
+    "profile, message",
+    [
+        (
+            {"instance_profile_name": "ltp-missing"},
+            "instance_profile_name: instance profile ltp-missing does not exist",
+        ),
+        ({"instance_profile_name": "ltp-empty"}, "holds no role"),
+        (
+            {"instance_profile_arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/ltp-missing"},
+            "instance_profile_arn: instance profile",
+        ),
+        ({"instance_profile_arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/apps/ltp-app"}, "does not match"),
+    ],
+)
+def test_unusable_profile_fails_before_any_write(aws, capsys, calls, profile, message):
+    run(capsys, **GUIDE)
+    args = {"launch_template_name": "ltp-guide", **profile}
+    result = run(capsys, calls, **args)
+    assert result["failed"] is True
+    assert message in result["msg"]
+    assert result["actions"] == []
+    assert not MUTATING & set(calls)
+    assert sorted(versions(aws, "ltp-guide")) == [1]
+    # and nothing is created for a missing template either
+    result = run(capsys, calls, launch_template_name="ltp-new", launch_template_data=GUIDE_DATA, **profile)
+    assert result["failed"] is True
+    assert not MUTATING & set(calls)
+
+
+def test_unvalidated_profile_makes_no_iam_call(aws, capsys, calls):
+    result = run(capsys, calls, **{**GUIDE, "instance_profile_name": "ltp-missing"}, validate_instance_profile=False)
+    assert result["changed"] is True
+    assert "GetInstanceProfile" not in calls
+
+
+def test_require_imdsv2_false_leaves_metadata_options(aws, capsys):
+    aws.create_launch_template(
+        LaunchTemplateName="ltp-v1",
+        LaunchTemplateData={**GUIDE_DATA, "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 3}},
+    )
+    result = run(capsys, launch_template_name="ltp-v1", instance_profile_name="ltp-app", require_imdsv2=False)
+    assert result["version_number"] == SECOND
+    assert versions(aws, "ltp-v1")[2]["MetadataOptions"] == {"HttpTokens": "optional", "HttpPutResponseHopLimit": 3}
+    again = run(capsys, launch_template_name="ltp-v1", instance_profile_name="ltp-app", require_imdsv2=False)
+    assert again["changed"] is False
+    # asking for IMDSv2 later is one more version, with the hop limit kept
+    imds = run(capsys, launch_template_name="ltp-v1", instance_profile_name="ltp-app")
+    assert imds["version_number"] == THIRD
+    assert versions(aws, "ltp-v1")[3]["MetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 3}
+
+
+def test_source_latest_and_set_default_version_false_stay_idempotent(aws, capsys, calls):
+    aws.create_launch_template(LaunchTemplateName="ltp-latest", LaunchTemplateData=GUIDE_DATA)
+    args = {"launch_template_name": "ltp-latest", "instance_profile_name": "ltp-app", "set_default_version": False}
+    first = run(capsys, calls, **args)
+    assert first["actions"] == ["CreateLaunchTemplateVersion"]
+    assert first["launch_template"]["default_version_number"] == 1
+    # $Default still lacks the profile: the version made before is reused, not made again
+    second = run(capsys, calls, **args)
+    assert (second["changed"], second["actions"], second["version_number"]) == (False, [], 2)
+    latest = run(capsys, calls, **args, source_version="$Latest")
+    assert (latest["changed"], latest["version_number"]) == (False, 2)
+    # making it the default later is only ModifyLaunchTemplate
+    default = run(capsys, calls, **{**args, "set_default_version": True})
+    assert (default["actions"], default["version_number"]) == (["ModifyLaunchTemplate"], 2)
+    assert sorted(versions(aws, "ltp-latest")) == [1, 2]
+
+
+def test_numbered_source_version(aws, capsys):
+    aws.create_launch_template(LaunchTemplateName="ltp-num", LaunchTemplateData=GUIDE_DATA)
+    aws.create_launch_template_version(LaunchTemplateName="ltp-num", LaunchTemplateData={"ImageId": "ami-other"})
+    result = run(capsys, launch_template_name="ltp-num", instance_profile_name="ltp-app", source_version="1")
+    assert result["version_number"] == THIRD
+    assert versions(aws, "ltp-num")[3]["InstanceType"] == "t2.micro"
+    missing = run(capsys, launch_template_name="ltp-num", instance_profile_name="ltp-app", source_version="9")
+    assert missing["failed"] is True
+    assert "source_version 9 does not exist" in missing["msg"]
+
+
+def test_absent_makes_a_version_without_the_profile(aws, capsys, calls):
+    assert run(capsys, launch_template_name="ltp-guide", state="absent")["changed"] is False  # template missing
+    run(capsys, **GUIDE)
+    result = run(capsys, calls, launch_template_name="ltp-guide", state="absent")
+    assert result["actions"] == ["CreateLaunchTemplateVersion", "ModifyLaunchTemplate"]
+    assert "IamInstanceProfile" not in versions(aws, "ltp-guide")[2]
+    assert versions(aws, "ltp-guide")[2]["MetadataOptions"] == {"HttpTokens": "required"}
+    assert "GetInstanceProfile" not in calls
+    again = run(capsys, calls, launch_template_name="ltp-guide", state="absent")
+    assert (again["changed"], again["actions"], again["version_number"]) == (False, [], 2)
+
+
+def test_tags_set_and_purged(aws, capsys):
+    created = run(capsys, **GUIDE, tags={"team": "qa", "old": "1"})
+    template_id = created["launch_template"]["launch_template_id"]
+    assert template_tags(aws, template_id) == {"team": "qa", "old": "1"}
+    result = run(capsys, **GUIDE, tags={"team": "dev"})
+    assert result["actions"] == ["DeleteTags", "CreateTags"]
+    assert template_tags(aws, template_id) == {"team": "dev"}
+    kept = run(capsys, **GUIDE, tags={"extra": "x"}, purge_tags=False)
+    assert kept["actions"] == ["CreateTags"]
+    assert run(capsys, **GUIDE, tags={"team": "dev", "extra": "x"})["changed"] is False
+
+
+def test_creating_needs_launch_template_data(aws, capsys, calls):
+    result = run(capsys, calls, launch_template_name="ltp-nodata", instance_profile_name="ltp-app")
+    assert result["failed"] is True
+    assert "launch_template_data is required to create it" in result["msg"]
+    missing_id = run(capsys, launch_template_id="lt-0123456789abcdef0", instance_profile_name="ltp-app")
+    assert "give launch_template_name" in missing_id["msg"]
+    assert not MUTATING & set(calls)
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        ({"launch_template_name": "bad name!", "instance_profile_name": "ltp-app"}, "launch_template_name"),
+        ({"launch_template_id": "template-1", "instance_profile_name": "ltp-app"}, "launch_template_id"),
+        ({"instance_profile_name": "ltp-app"}, "launch_template_name"),
+        (
+            {
+                "launch_template_name": "ltp-x",
+                "launch_template_id": "lt-0123456789abcdef0",
+                "instance_profile_name": "a",
+            },
+            "launch_template_id",
+        ),
+        ({"launch_template_name": "ltp-x"}, "instance_profile_name"),
+        (
+            {"launch_template_name": "ltp-x", "instance_profile_name": "a", "instance_profile_arn": PROFILE_ARN},
+            "instance_profile_arn",
+        ),
+        (
+            {
+                "launch_template_name": "ltp-x",
+                "instance_profile_arn": "arn:aws-cn:iam::123456789012:instance-profile/a",
+            },
+            "instance_profile_arn",
+        ),
+        ({"launch_template_name": "ltp-x", "instance_profile_name": "a", "source_version": "newest"}, "source_version"),
+        (
+            {
+                "launch_template_name": "ltp-x",
+                "instance_profile_name": "a",
+                "launch_template_data": {"image_id": "ami-1"},
+            },
+            "launch_template_data",
+        ),
+        (
+            {
+                "launch_template_name": "ltp-x",
+                "instance_profile_name": "a",
+                "launch_template_data": {"ImageID": "ami-1"},
+            },
+            "launch_template_data",
+        ),
+    ],
+)
+def test_bad_input_fails_before_any_call(capsys, calls, monkeypatch, args, option):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    result = run(capsys, calls, **args)
+    assert result["failed"] is True
+    assert option in result["msg"]
+    assert calls == []
