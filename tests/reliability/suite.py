@@ -309,6 +309,27 @@ def case_faults_lost_responses() -> list[Row]:
     ]
 
 
+def case_faults_template_module() -> list[Row]:
+    """launch_template_profile alone: lost answers of CreateLaunchTemplateVersion/ModifyLaunchTemplate."""
+    names = _bad_fixtures("ltlost")
+    playbook = WORK / "lt-lost.yml"
+    task = {
+        "name": "profile on the template",
+        cases.LTP: {"launch_template_name": names.template, "instance_profile_name": names.prefix + "fixture"},
+    }
+    play = {"name": "lost", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [task]}
+    playbook.write_text(json.dumps([play]))
+    lost = ("ec2.CreateLaunchTemplateVersion", "ec2.ModifyLaunchTemplate")
+    run = run_playbook(playbook, kind="module", faults=Faults(post_commit_once=lost, fault_rate=0.3, seed=5))
+    template = next(iter(aws_state.snapshot(UPSTREAM, names)["launch_templates"].values()), {})
+    problem = ok(run, "module")
+    if not problem and (template.get("latest"), template.get("default")) != (2, 2):
+        problem = f"versions: latest {template.get('latest')}, default {template.get('default')} (want 2, 2)"
+    aws_state.cleanup(UPSTREAM, names)
+    label = "template module: lost answers + 30% faults"
+    return [Row("faults", label, not problem, problem or fmt_faults(run) + ", one new version, default")]
+
+
 # --- 2. crash ---------------------------------------------------------------------------------
 # (id, phase, operation, nth): phase "deploy" from nothing, "update" changes the instance type of
 # a deployed stack, "teardown" removes a deployed stack.
@@ -414,8 +435,8 @@ def _names_option(msg: str, option: str) -> bool:
     return any(alt in msg for alt in option.split("|"))
 
 
-def _bad_fixtures() -> Names:
-    names = fresh("bad")
+def _bad_fixtures(case: str = "bad") -> Names:
+    names = fresh(case)
     c = aws_state.clients(UPSTREAM)
     c["iam"].create_role(RoleName=names.prefix + "fixture", AssumeRolePolicyDocument=json.dumps(_trust()))
     c["iam"].create_instance_profile(InstanceProfileName=names.prefix + "fixture")
@@ -831,6 +852,7 @@ def jobs() -> list[tuple[str, object]]:
     table = [
         ("faults", case_faults_random),
         ("faults", case_faults_lost_responses),
+        ("faults", case_faults_template_module),
         *[("crash", functools.partial(case_crash, p)) for p in CRASH_POINTS],
         ("race", case_race_fresh),
         ("race", case_race_update),
