@@ -21,7 +21,8 @@ TRUST = {
 }
 GUIDE_DATA = {"ImageId": "ami-04d5cc9b88example", "InstanceType": "t2.micro"}
 API_BUDGET = 3  # calls a run that changes nothing may make
-SECOND, THIRD = 2, 3  # version numbers
+SECOND = 2  # version numbers
+THIRD = 3
 MUTATING = {"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "ModifyLaunchTemplate", "CreateTags", "DeleteTags"}
 
 
