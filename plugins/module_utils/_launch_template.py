@@ -345,10 +345,10 @@ def without_instance_profile(source: dict | None) -> dict:
     return data
 
 
-def same_data(current: dict | None, wanted: dict) -> bool:
-    """True when two versions' data are the same (both ways of :func:`carries`)."""
-    current = current or {}
-    return carries(current, wanted) and carries(wanted, current)
+def same_data(one: dict | None, other: dict | None) -> bool:
+    """True when two versions' data are the same (:func:`carries` both ways)."""
+    one, other = one or {}, other or {}
+    return carries(one, other) and carries(other, one)
 
 
 def jsonable(value):
