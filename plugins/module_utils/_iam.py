@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""IAM calls that amazon.aws's ``module_utils/iam.py`` does not wrap, in its style.
+
+One boto3 call per function, wrapped by ``AWSRetry.jittered_backoff()`` and amazon.aws's
+``IAMErrorHandler``: failures raise ``AnsibleIAMError``; for reads, a missing entity
+(``NoSuchEntity``) is ``None``; for deletions it is ``False`` (deleting twice is harmless).
+Use amazon.aws's own wrappers (``get_iam_role``, ``list_iam_role_attached_policies``,
+``list_iam_instance_profiles``, ``add_role_to_iam_instance_profile``, ...) for everything else.
+
+Private to this collection (leading underscore): no compatibility promise.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
+
+def _policy_json(document) -> str:
+    return document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+@IAMErrorHandler.common_error_handler("create role {name}")
+@AWSRetry.jittered_backoff()
+def create_iam_role(
+    client,
+    name,
+    assume_role_policy_document,
+    *,
+    path="/",
+    description=None,
+    max_session_duration=None,
+    permissions_boundary=None,
+    tags=None,
+):
+    """CreateRole with every setting it can carry (so none needs a call of its own)."""
+    args = {"RoleName": name, "Path": path, "AssumeRolePolicyDocument": _policy_json(assume_role_policy_document)}
+    if description is not None:
+        args["Description"] = description
+    if max_session_duration is not None:
+        args["MaxSessionDuration"] = max_session_duration
+    if permissions_boundary:
+        args["PermissionsBoundary"] = permissions_boundary
+    if tags:
+        args["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+    return client.create_role(**args)["Role"]
+
+
+@IAMErrorHandler.deletion_error_handler("delete role {name}")
+@AWSRetry.jittered_backoff()
+def delete_iam_role(client, name):
+    client.delete_role(RoleName=name)
+    return True
+
+
+@IAMErrorHandler.common_error_handler("update assume role policy of role {name}")
+@AWSRetry.jittered_backoff()
+def update_iam_assume_role_policy(client, name, document):
+    client.update_assume_role_policy(RoleName=name, PolicyDocument=_policy_json(document))
+    return True
+
+
+@IAMErrorHandler.common_error_handler("update role {name}")
+@AWSRetry.jittered_backoff()
+def update_iam_role(client, name, *, description=None, max_session_duration=None):
+    args = {"RoleName": name}
+    if description is not None:
+        args["Description"] = description
+    if max_session_duration is not None:
+        args["MaxSessionDuration"] = max_session_duration
+    client.update_role(**args)
+    return True
+
+
+@IAMErrorHandler.common_error_handler("put permissions boundary {arn} on role {name}")
+@AWSRetry.jittered_backoff()
+def put_iam_role_permissions_boundary(client, name, arn):
+    client.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
+    return True
+
+
+@IAMErrorHandler.deletion_error_handler("delete permissions boundary of role {name}")
+@AWSRetry.jittered_backoff()
+def delete_iam_role_permissions_boundary(client, name):
+    client.delete_role_permissions_boundary(RoleName=name)
+    return True
+
+
+@IAMErrorHandler.common_error_handler("tag role {name}")
+@AWSRetry.jittered_backoff()
+def tag_iam_role(client, name, tags):
+    client.tag_role(RoleName=name, Tags=ansible_dict_to_boto3_tag_list(tags))
+    return True
+
+
+@IAMErrorHandler.common_error_handler("untag role {name}")
+@AWSRetry.jittered_backoff()
+def untag_iam_role(client, name, keys):
+    client.untag_role(RoleName=name, TagKeys=list(keys))
+    return True
+
+
+# --- policies of a role ------------------------------------------------------------------------
+
+
+@IAMErrorHandler.common_error_handler("attach policy {arn} to role {role}")
+@AWSRetry.jittered_backoff()
+def attach_iam_role_policy(client, arn, role):
+    client.attach_role_policy(PolicyArn=arn, RoleName=role)
+    return True
+
+
+@IAMErrorHandler.list_error_handler("get inline policy {policy_name} of role {role}")
+@AWSRetry.jittered_backoff()
+def get_iam_role_policy(client, role, policy_name):
+    """The inline policy's document (a dict: boto3 decodes it), or None when there is no such policy."""
+    return client.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+
+
+@IAMErrorHandler.common_error_handler("put inline policy {policy_name} on role {role}")
+@AWSRetry.jittered_backoff()
+def put_iam_role_policy(client, role, policy_name, document):
+    client.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=_policy_json(document))
+    return True
+
+
+@IAMErrorHandler.deletion_error_handler("delete inline policy {policy_name} of role {role}")
+@AWSRetry.jittered_backoff()
+def delete_iam_role_policy(client, role, policy_name):
+    client.delete_role_policy(RoleName=role, PolicyName=policy_name)
+    return True
+
+
+# --- managed policies --------------------------------------------------------------------------
+
+
+@IAMErrorHandler.list_error_handler("get policy {arn}")
+@AWSRetry.jittered_backoff()
+def get_iam_managed_policy(client, arn):
+    """GetPolicy by ARN; None when the policy does not exist (amazon.aws's ``get_iam_managed_policy_by_arn``
+    raises instead)."""
+    return client.get_policy(PolicyArn=arn)["Policy"]

@@ -1,0 +1,502 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Ansible modules import after their documentation.
+# ruff: noqa: E402
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: iam_instance_role
+version_added: 1.0.0
+short_description: An IAM role that EC2 may assume, its permissions, and the instance profile that carries it
+description:
+  - Ensures, in one task, the first half of the AWS guide "IAM role for applications that run on Amazon EC2
+    instances" - an IAM role that EC2 may assume, its managed and inline policies (optionally under a
+    permissions boundary), its description, maximum session duration and tags, and the instance profile of
+    the same name holding that role (and only that role).
+  - Every managed policy and the boundary are checked to exist (C(GetPolicy)) before anything is written,
+    so a misspelt ARN creates no half-made role. Names of AWS managed policies are turned into ARNs of the
+    region's partition without listing the account's policies.
+  - A run that changes nothing makes at most four API calls plus one C(GetRolePolicy) per inline policy
+    given in O(inline_policies) (C(GetRole), C(ListAttachedRolePolicies), C(ListRolePolicies),
+    C(GetInstanceProfile)), and reports RV(actions=[]).
+  - Input IAM would reject (names, paths, policy JSON and structure, sizes, counts, durations, ARNs, tags)
+    fails before any API call, naming the option and the rule.
+author:
+  - cloudcred.ec2 developers (!UNKNOWN)
+options:
+  name:
+    description:
+      - Name of the role, 1-64 characters of C([A-Za-z0-9+=,.@_-]).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates or updates the role, its policies and the instance profile.
+      - V(absent) takes the role out of every instance profile that holds it, deletes the instance profile
+        named O(instance_profile_name), detaches the managed policies, deletes the inline policies and deletes
+        the role, leaving no empty instance profile behind. Absent and already gone is C(ok).
+    type: str
+    choices: [present, absent]
+    default: present
+  path:
+    description:
+      - IAM path of the role (and of the instance profile unless O(instance_profile_path) is set).
+      - V(/), or C(/) + printable ASCII characters without spaces + C(/), at most 512 characters.
+      - The path of an existing role cannot change; a different path fails, naming O(path).
+    type: str
+    default: /
+  description:
+    description:
+      - Description of the role (at most 1000 characters). Not given, the role's description is left alone.
+    type: str
+  assume_role_policy_document:
+    description:
+      - The role's trust policy, as a dict or a JSON string; replaces the whole trust policy.
+      - Default, the AWS guide's trust policy - C(sts:AssumeRole) allowed to the service principal
+        C(ec2.amazonaws.com) (C(ec2.amazonaws.com.cn) in the C(aws-cn) partition, from the region name).
+        A role whose trust policy differs is put back to it.
+      - Must be an object with a C(Statement) whose statements name a C(Principal); at most 2048 characters
+        without whitespace (IAM's default quota).
+    type: raw
+  managed_policies:
+    description:
+      - Managed policies attached to the role, as ARNs (C(arn:<partition>:iam::<account or aws>:policy/[path/]name))
+        or names of AWS managed policies - V(AmazonSSMManagedInstanceCore) is
+        C(arn:<partition>:iam::aws:policy/AmazonSSMManagedInstanceCore), V(service-role/AmazonEC2RoleforSSM) a
+        policy under a path.
+      - Not given, the attached policies are left as they are. Given (even V([])) with O(purge_managed_policies),
+        it is the whole list.
+      - More than 10 warns (IAM's default quota), more than 20 fails. V(AdministratorAccess) warns (fails with
+        O(strict_policies)).
+    type: list
+    elements: str
+  purge_managed_policies:
+    description:
+      - Detach attached managed policies not in O(managed_policies). Only when O(managed_policies) is given.
+    type: bool
+    default: true
+  inline_policies:
+    description:
+      - Inline policies of the role, policy name (1-128 characters of C([A-Za-z0-9+=,.@_-])) to document
+        (a dict or a JSON string).
+      - Not given, the inline policies are left as they are. Given (even V({})) with O(purge_inline_policies),
+        it is the whole set.
+      - All inline policies together must stay within 10240 characters without whitespace (IAM's quota).
+      - They are checked against the catalogue of IAM actions and for broad grants (C(*), C(iam:*), C(NotAction)
+        in Allow statements); findings are warnings, or failures with O(strict_policies).
+    type: dict
+  purge_inline_policies:
+    description:
+      - Delete inline policies not in O(inline_policies). Only when O(inline_policies) is given.
+    type: bool
+    default: true
+  permissions_boundary:
+    description:
+      - ARN of the managed policy (or name of an AWS managed policy) that sets the role's permissions boundary.
+        The policy is referenced, not created; it must exist.
+      - V("") removes the boundary. Not given, the boundary is left as it is.
+    type: str
+  max_session_duration:
+    description:
+      - Maximum session duration of the role in seconds, 3600-43200.
+    type: int
+  tags:
+    description:
+      - Tags of the role and of the instance profile (at most 50; keys 1-128 characters, not starting with
+        C(aws:); values at most 256 characters).
+      - Not given, tags are left as they are.
+    type: dict
+  purge_tags:
+    description:
+      - Remove tags not in O(tags). Only when O(tags) is given.
+    type: bool
+    default: true
+  instance_profile_name:
+    description:
+      - Name of the instance profile, 1-128 characters of C([A-Za-z0-9+=,.@_-]). Default O(name), as the
+        console does.
+      - A profile that holds another role is repaired - the other role is taken out, with a warning.
+    type: str
+  instance_profile_path:
+    description:
+      - IAM path of the instance profile. Default O(path).
+    type: str
+  wait:
+    description:
+      - After putting the role into the instance profile, wait until IAM returns the profile with the role in
+        it (IAM is eventually consistent, and EC2 refuses a profile without a role), at most O(wait_timeout)
+        seconds. The seconds waited are returned in RV(waited).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait at most (O(wait)); the run fails when IAM has not shown the role in the profile by then.
+    type: int
+    default: 120
+  force:
+    description:
+      - With O(state=absent), delete even when a launch template version in use by an Auto Scaling group
+        references the instance profile (by name or ARN). Without it, such groups fail the run, naming them,
+        before anything is deleted (this needs C(autoscaling:DescribeAutoScalingGroups) and
+        C(ec2:DescribeLaunchTemplateVersions)).
+    type: bool
+    default: false
+  strict_policies:
+    description:
+      - Fail, instead of warn, when an inline policy (or the given trust policy) names an unknown IAM action or
+        grants C(*), an escalating C(iam:) wildcard, or C(NotAction) in an Allow statement, and when
+        V(AdministratorAccess) is among O(managed_policies). Findings about a missing action catalogue only warn.
+    type: bool
+    default: false
+notes:
+  - Check mode makes no mutating call and returns the RV(actions) a real run would make; ARNs and ids of a role
+    or instance profile that would be created are null.
+  - Diff mode returns the role (with inline policy documents that were read) and instance profile before and after.
+  - A role or instance profile created by someone else at the same moment (C(EntityAlreadyExists)) is adopted
+    and converged, not an error.
+  - Tags, boundary, description and maximum session duration of a new role ride on C(CreateRole); tags of a new
+    instance profile on C(CreateInstanceProfile).
+seealso:
+  - module: cloudcred.ec2.launch_template_profile
+  - module: cloudcred.ec2.instance_role_info
+  - module: cloudcred.ec2.instance_role_preflight
+  - module: amazon.aws.iam_role
+  - module: amazon.aws.iam_instance_profile
+  - name: IAM role for applications that run on Amazon EC2 instances
+    description: The AWS guide this collection automates.
+    link: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+# The AWS guide's example: role qateam-app that EC2 may assume, with the SSM agent's permissions,
+# and the instance profile qateam-app holding it (console steps 1-10 and "create the instance profile").
+- name: Role and instance profile for the QA team's application
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    description: Allows EC2 instances of the QA team's application to call AWS services
+    managed_policies:
+      - AmazonSSMManagedInstanceCore
+  register: qateam_role
+
+# The guide's permissions boundary step: an existing managed policy caps what the role may ever do.
+- name: Same role under a permissions boundary, with an inline policy and tags
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    permissions_boundary: arn:aws:iam::123456789012:policy/qateam-boundary
+    managed_policies:
+      - AmazonSSMManagedInstanceCore
+    inline_policies:
+      s3-read:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: [s3:GetObject, s3:ListBucket]
+            Resource:
+              - arn:aws:s3:::qateam-artifacts
+              - arn:aws:s3:::qateam-artifacts/*
+    max_session_duration: 7200
+    tags:
+      team: qa
+
+# The guide's CLI steps for the instance profile, done by the task above:
+#   aws iam create-instance-profile --instance-profile-name qateam-app
+#   aws iam add-role-to-instance-profile --instance-profile-name qateam-app --role-name qateam-app
+- name: Profile under its own name and path, failing on broad grants
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    path: /qa/
+    instance_profile_name: qateam-app-profile
+    strict_policies: true
+    managed_policies:
+      - service-role/AmazonEC2RoleforSSM
+
+- name: Only the trust policy is managed; attached and inline policies are left as they are
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    assume_role_policy_document: "{{ lookup('file', 'trust.json') }}"
+
+- name: Remove the role and its instance profile (fails if an Auto Scaling group still launches with it)
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    state: absent
+"""
+
+RETURN = r"""
+role:
+  description:
+    - The role after the run (predicted in check mode); with O(state=absent), as it was before (null when it
+      did not exist).
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: ARN of the role (null in check mode when it would be created).
+      type: str
+      returned: success
+      sample: arn:aws:iam::123456789012:role/qateam-app
+    role_name:
+      description: Name of the role.
+      type: str
+      returned: success
+      sample: qateam-app
+    role_id:
+      description: Unique id of the role (null in check mode when it would be created).
+      type: str
+      returned: success
+      sample: AROA1234567890EXAMPLE
+    path:
+      description: IAM path of the role.
+      type: str
+      returned: success
+      sample: /
+    description:
+      description: Description of the role.
+      type: str
+      returned: success
+      sample: Allows EC2 instances of the QA team's application to call AWS services
+    assume_role_policy_document:
+      description: The trust policy, as a dict.
+      type: dict
+      returned: success
+      sample:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: ec2.amazonaws.com
+            Action: sts:AssumeRole
+    managed_policies:
+      description: ARNs of the attached managed policies, sorted.
+      type: list
+      elements: str
+      returned: success
+      sample: [arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore]
+    inline_policies:
+      description: Names of the inline policies, sorted.
+      type: list
+      elements: str
+      returned: success
+      sample: [s3-read]
+    permissions_boundary:
+      description: ARN of the permissions boundary policy, or null.
+      type: str
+      returned: success
+      sample: arn:aws:iam::123456789012:policy/qateam-boundary
+    max_session_duration:
+      description: Maximum session duration in seconds.
+      type: int
+      returned: success
+      sample: 3600
+    tags:
+      description: Tags of the role.
+      type: dict
+      returned: success
+      sample:
+        team: qa
+instance_profile:
+  description:
+    - The instance profile after the run (predicted in check mode); with O(state=absent), the profile named
+      O(instance_profile_name) as it was before (null when it did not exist).
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: ARN of the instance profile (null in check mode when it would be created).
+      type: str
+      returned: success
+      sample: arn:aws:iam::123456789012:instance-profile/qateam-app
+    instance_profile_name:
+      description: Name of the instance profile.
+      type: str
+      returned: success
+      sample: qateam-app
+    instance_profile_id:
+      description: Unique id of the instance profile (null in check mode when it would be created).
+      type: str
+      returned: success
+      sample: AIPA1234567890EXAMPLE
+    path:
+      description: IAM path of the instance profile.
+      type: str
+      returned: success
+      sample: /
+    roles:
+      description: Names of the roles in the profile (the role, once the run is done).
+      type: list
+      elements: str
+      returned: success
+      sample: [qateam-app]
+    tags:
+      description: Tags of the instance profile.
+      type: dict
+      returned: success
+      sample:
+        team: qa
+actions:
+  description:
+    - The mutating API operations made (in check mode, that would be made), in call order; V([]) when nothing changes.
+    - C(CreateRole), C(UpdateAssumeRolePolicy), C(UpdateRole), C(PutRolePermissionsBoundary),
+      C(DeleteRolePermissionsBoundary), C(UntagRole), C(TagRole), C(AttachRolePolicy), C(DetachRolePolicy),
+      C(PutRolePolicy), C(DeleteRolePolicy), C(CreateInstanceProfile), C(UntagInstanceProfile),
+      C(TagInstanceProfile), C(RemoveRoleFromInstanceProfile), C(AddRoleToInstanceProfile),
+      C(DeleteInstanceProfile), C(DeleteRole).
+  returned: always
+  type: list
+  elements: str
+  sample: [CreateRole, AttachRolePolicy, CreateInstanceProfile, AddRoleToInstanceProfile]
+waited:
+  description: Seconds waited until IAM showed the role in the instance profile (0 when there was nothing to wait for).
+  returned: when O(state=present)
+  type: float
+  sample: 1.2
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, partition_for_region
+from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role import (
+    IamInstanceRoleError,
+    desired_state,
+    ensure_absent,
+    ensure_present,
+    policy_findings,
+    public_role,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import lint_policies
+from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import auto_scaling_groups_using_instance_profile
+from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import INSTANCE_PROFILE_NAME_MAX, name_problem
+
+
+def _diff(original, final):
+    def side(state):
+        state = state or {}
+        if not state.get("role") and not state.get("instance_profile"):
+            return {}
+        return {"role": state.get("role"), "instance_profile": state.get("instance_profile")}
+
+    return {"before": side(original), "after": side(final)}
+
+
+def _present(module, iam, writes):
+    params = module.params
+    wanted = desired_state(params, partition_for_region(module.region))
+    for warning in wanted.warnings:
+        module.warn(warning)
+
+    warnings, failures = policy_findings(
+        wanted,
+        lint_policies,
+        trust_given=params["assume_role_policy_document"] is not None,
+        strict=params["strict_policies"],
+    )
+    for warning in warnings:
+        module.warn(warning)
+    if failures:
+        raise IamInstanceRoleError("strict_policies: " + "; ".join(failures))
+
+    changed, original, final, waited = ensure_present(
+        iam,
+        wanted=wanted,
+        writes=writes,
+        warn=module.warn,
+        wait=params["wait"],
+        wait_timeout=params["wait_timeout"],
+    )
+    return dict(
+        changed=changed,
+        actions=writes.actions,
+        role=public_role(final["role"]),
+        instance_profile=final["instance_profile"],
+        waited=waited,
+        diff=_diff(original, final),
+    )
+
+
+def _absent(module, iam, writes):
+    params = module.params
+    # Only the names are needed to delete; the other options are not validated or applied.
+    problem = name_problem("name", params["name"]) or name_problem(
+        "instance_profile_name", params["instance_profile_name"], INSTANCE_PROFILE_NAME_MAX
+    )
+    if problem:
+        raise IamInstanceRoleError(problem)
+
+    def groups_using(profile_name, profile_arn):
+        return auto_scaling_groups_using_instance_profile(module, profile_name, profile_arn)
+
+    changed, original = ensure_absent(
+        iam,
+        name=params["name"],
+        profile_name=params["instance_profile_name"] or params["name"],
+        force=params["force"],
+        groups_using=groups_using,
+        writes=writes,
+        warn=module.warn,
+    )
+    return dict(
+        changed=changed,
+        actions=writes.actions,
+        role=public_role(original["role"]),
+        instance_profile=original["instance_profile"],
+        diff=_diff(original, None),
+    )
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        path=dict(type="str", default="/"),
+        description=dict(type="str"),
+        assume_role_policy_document=dict(type="raw"),
+        managed_policies=dict(type="list", elements="str"),
+        purge_managed_policies=dict(type="bool", default=True),
+        inline_policies=dict(type="dict"),
+        purge_inline_policies=dict(type="bool", default=True),
+        permissions_boundary=dict(type="str"),
+        max_session_duration=dict(type="int"),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
+        instance_profile_name=dict(type="str"),
+        instance_profile_path=dict(type="str"),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=120),
+        force=dict(type="bool", default=False),
+        strict_policies=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    writes = Writes(module.check_mode)
+    try:
+        # Input is validated inside _present/_absent before the first API call.
+        iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+        handler = _present if module.params["state"] == "present" else _absent
+        result = handler(module, iam, writes)
+    except IamInstanceRoleError as e:
+        module.fail_json(msg=str(e), actions=writes.actions)
+    except AnsibleAWSError as e:
+        if e.exception:
+            module.fail_json_aws(e.exception, msg=e.message, actions=writes.actions)
+        module.fail_json(msg=e.message, actions=writes.actions)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
