@@ -212,6 +212,39 @@ def teardown(names: Names, **kw) -> Run:
     return run_playbook(TEARDOWN, names.role_vars(**overrides), **kw)
 
 
+def chain(names: Names, **kw) -> Run:
+    """The modules alone, as a user chains them without the role: role + profile, then the template."""
+    overrides = kw.pop("overrides", {})
+    data = overrides.get(
+        "asg_instance_role_launch_template_data", names.role_vars()["asg_instance_role_launch_template_data"]
+    )
+    inline = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    tasks = [
+        {
+            "name": "role and instance profile",
+            cases.ROLE: {
+                "name": names.role,
+                "managed_policies": ["AmazonSSMManagedInstanceCore"],
+                "inline_policies": {"app": inline},
+                "tags": {"suite": "reliability"},
+            },
+        },
+        {
+            "name": "template version with the profile",
+            cases.LTP: {
+                "launch_template_name": names.template,
+                "instance_profile_name": names.role,
+                "launch_template_data": data,
+                "tags": {"suite": "reliability"},
+            },
+        },
+    ]
+    play = {"name": "module chain", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}
+    playbook = _scratch(".chain.yml")
+    playbook.write_text(json.dumps([play]))
+    return run_playbook(playbook, kind="module", **kw)
+
+
 def fresh(case: str, *, template: bool = False) -> Names:
     names = Names(case)
     aws_state.cleanup(UPSTREAM, names)
@@ -240,11 +273,13 @@ def reference(kind: str) -> dict:
         if kind in _REFS:
             return _REFS[kind]
         names = fresh(f"ref-{kind}")
-        run = deploy(names)
+        run = (chain if kind.startswith("chain") else deploy)(names)
         if run.rc != 0:
             raise RuntimeError(f"reference deploy failed: {run.error()}")
         if kind == "update":
             run = deploy(names, overrides=UPDATE)
+        elif kind == "chain-update":
+            run = chain(names, overrides=UPDATE)
         elif kind == "teardown":
             run = teardown(names)
         if run.rc != 0:
@@ -349,16 +384,29 @@ CRASH_POINTS = [
 ]
 
 
+# The same boundaries with the modules alone (no role, no group).
+CHAIN_CRASH_POINTS = [
+    ("after CreateRole", "chain", "iam.CreateRole", 1),
+    ("after AttachRolePolicy", "chain", "iam.AttachRolePolicy", 1),
+    ("after PutRolePolicy", "chain", "iam.PutRolePolicy", 1),
+    ("after CreateInstanceProfile", "chain", "iam.CreateInstanceProfile", 1),
+    ("after AddRoleToInstanceProfile", "chain", "iam.AddRoleToInstanceProfile", 1),
+    ("after CreateLaunchTemplate", "chain", "ec2.CreateLaunchTemplate", 1),
+    ("after CreateLaunchTemplateVersion", "chain-update", "ec2.CreateLaunchTemplateVersion", 1),
+]
+
+
 def case_crash(point: tuple[str, str, str, int]) -> list[Row]:
     label, phase, operation, nth = point
     ref = reference(phase)
-    names = fresh("crash-" + re.sub(r"[^a-z]", "", operation.split(".")[1].lower())[:24])
-    if phase in ("update", "teardown"):
-        setup = deploy(names)
+    short = re.sub(r"[^a-z]", "", operation.split(".")[1].lower())[:24]
+    names = fresh(("mcrash-" if phase.startswith("chain") else "crash-") + short)
+    if phase in ("update", "teardown", "chain-update"):
+        setup = (chain if phase == "chain-update" else deploy)(names)
         if setup.rc != 0:
             return [Row("crash", f"{phase} {label}", False, ok(setup, "setup deploy"))]
-    again = teardown if phase == "teardown" else deploy
-    overrides = UPDATE if phase == "update" else {}
+    again = {"teardown": teardown, "chain": chain, "chain-update": chain}.get(phase, deploy)
+    overrides = UPDATE if phase in ("update", "chain-update") else {}
     killed = again(names, overrides=overrides, faults=Faults(kill_after=(operation, nth)))
     if not killed.killed:
         seen = sorted({c.operation.split(".")[1] for c in killed.writes})
@@ -418,6 +466,41 @@ def case_race_fresh() -> list[Row]:
     row = _race(names, {}, "4 deploys at once, from nothing")
     aws_state.cleanup(UPSTREAM, names)
     return [row]
+
+
+def case_race_modules() -> list[Row]:
+    """Four module chains (role + profile, template) at once: one of each, identical versions."""
+    names = fresh("mrace")
+    runs = 4
+    barrier = threading.Barrier(runs)
+
+    def one(index):
+        del index
+        barrier.wait()
+        return chain(names)
+
+    with concurrent.futures.ThreadPoolExecutor(runs) as pool:
+        results = list(pool.map(one, range(runs)))
+    state = aws_state.snapshot(UPSTREAM, names)
+    counts = {k: len(state[k]) for k in ("roles", "instance_profiles", "launch_templates")}
+    template = next(iter(state["launch_templates"].values()), {"versions": {}})
+    versions = list(template["versions"].values())
+    problems = []
+    unclear = [r.error() for r in results if r.rc != 0 and not RETRYABLE.search(r.error())]
+    if unclear:
+        problems.append(f"{len(unclear)} of {runs} failed without a retryable message: {unclear[0]}")
+    if any(v != 1 for v in counts.values()):
+        problems.append(f"resources {counts}")
+    if len(versions) > runs or len({json.dumps(v, sort_keys=True) for v in versions}) > 1:
+        problems.append(f"{len(versions)} versions, {len({json.dumps(v, sort_keys=True) for v in versions})} distinct")
+    role = next(iter(state["roles"].values()), {})
+    profile = next(iter(state["instance_profiles"].values()), {})
+    if profile.get("roles") != [names.role.replace(names.prefix, "rel-CASE-")] or len(role.get("inline", {})) != 1:
+        problems.append(f"profile roles {profile.get('roles')}, inline {list(role.get('inline', {}))}")
+    aws_state.cleanup(UPSTREAM, names)
+    ok_runs = sum(1 for r in results if r.rc == 0)
+    detail = f"{ok_runs}/{runs} ok, {counts}, {len(versions)} version(s), identical"
+    return [Row("race", "4 module chains at once (no role)", not problems, "; ".join(problems) or detail)]
 
 
 def case_race_update() -> list[Row]:
@@ -853,9 +936,10 @@ def jobs() -> list[tuple[str, object]]:
         ("faults", case_faults_random),
         ("faults", case_faults_lost_responses),
         ("faults", case_faults_template_module),
-        *[("crash", functools.partial(case_crash, p)) for p in CRASH_POINTS],
+        *[("crash", functools.partial(case_crash, p)) for p in CRASH_POINTS + CHAIN_CRASH_POINTS],
         ("race", case_race_fresh),
         ("race", case_race_update),
+        ("race", case_race_modules),
         ("bad input", case_bad_modules),
         ("bad input", case_bad_role),
         ("check mode", case_check_role),
