@@ -627,7 +627,7 @@ def ensure_present(client, *, wanted: Wanted, writes, warn, wait: bool, wait_tim
     role_changed, profile = ensure_instance_profile_role(profile, client, wanted=wanted, writes=writes, warn=warn)
     changed |= role_changed
 
-    waited = 0
+    waited = 0.0
     if wait and role_changed and not writes.check_mode:
         waited = wait_for_instance_profile_role(
             client, profile_name=wanted.profile_name, role_name=wanted.name, timeout=wait_timeout
