@@ -298,6 +298,17 @@ def state_matches(names: Names, ref: dict) -> str:
 
 # --- 1. faults --------------------------------------------------------------------------------
 INJECTED = ("throttle", "500", "503", "scripted", "post-commit")
+# Per attempt; retries of one request are faulted at most twice in a row, so the share of calls
+# answered with an error lands near 30-40%. Each fault run checks it reached 30%.
+FAULT_RATE = 0.5
+MIN_SHARE = 0.3
+
+
+def share_too_low(run: Run) -> str:
+    errors = sum(1 for c in run.calls if c.fault.startswith(INJECTED))
+    if errors < MIN_SHARE * len(run.calls):
+        return f"only {errors} of {len(run.calls)} calls faulted (< {MIN_SHARE:.0%}): too few to judge"
+    return ""
 
 
 def fmt_faults(run: Run) -> str:
@@ -314,13 +325,10 @@ def fmt_faults(run: Run) -> str:
 def case_faults_random() -> list[Row]:
     ref = reference("deploy")
     names = fresh("faults")
-    run = deploy(names, faults=Faults(seed=7, fault_rate=0.35, latency_rate=0.3))
-    problem = ok(run, "deploy") or state_matches(names, ref)
-    errors = sum(1 for c in run.calls if c.fault.startswith(INJECTED))
-    if not problem and errors < 0.3 * len(run.calls) * 0.7:
-        problem = f"too few faults injected to judge ({errors})"
+    run = deploy(names, faults=Faults(seed=7, fault_rate=FAULT_RATE, latency_rate=0.3))
+    problem = ok(run, "deploy") or state_matches(names, ref) or share_too_low(run)
     rows = [Row("faults", "throttle/500/503 + latency, fresh deploy", not problem, problem or fmt_faults(run))]
-    again = deploy(names, faults=Faults(seed=11, fault_rate=0.35, latency_rate=0.3))
+    again = deploy(names, faults=Faults(seed=11, fault_rate=FAULT_RATE, latency_rate=0.3))
     problem = ok(again, "rerun") or state_matches(names, ref)
     if not problem and again.writes:
         problem = f"no-change rerun wrote: {sorted({c.operation for c in again.writes})}"
@@ -342,6 +350,33 @@ def case_faults_lost_responses() -> list[Row]:
     return [
         Row("faults", "500 after commit on each write op", not problem, (problem + " | " if problem else "") + detail)
     ]
+
+
+def case_faults_chain() -> list[Row]:
+    """The modules alone (no role): random faults, then every write's first answer lost."""
+    ref = reference("chain")
+    rows = []
+    names = fresh("mfaults")
+    run = chain(names, faults=Faults(seed=3, fault_rate=FAULT_RATE, latency_rate=0.3))
+    problem = ok(run, "modules") or state_matches(names, ref) or share_too_low(run)
+    rows.append(Row("faults", "modules: throttle/500/503 + latency", not problem, problem or fmt_faults(run)))
+    writes = sorted({c.operation for c in run.writes})
+    aws_state.cleanup(UPSTREAM, names)
+    names = fresh("mlost")
+    run = chain(names, faults=Faults(post_commit_once=tuple(writes)))
+    problem = ok(run, "modules") or state_matches(names, ref)
+    lost = sorted(c.operation.split(".")[1] for c in run.calls if c.fault == "post-commit-500")
+    detail = f"lost answers of {len(lost)} writes ({', '.join(lost)})"
+    rows.append(
+        Row(
+            "faults",
+            "modules: 500 after commit, each write op",
+            not problem,
+            " | ".join(filter(None, [problem, detail])),
+        )
+    )
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
 
 
 def case_faults_template_module() -> list[Row]:
@@ -936,6 +971,7 @@ def jobs() -> list[tuple[str, object]]:
         ("faults", case_faults_random),
         ("faults", case_faults_lost_responses),
         ("faults", case_faults_template_module),
+        ("faults", case_faults_chain),
         *[("crash", functools.partial(case_crash, p)) for p in CRASH_POINTS + CHAIN_CRASH_POINTS],
         ("race", case_race_fresh),
         ("race", case_race_update),
