@@ -214,6 +214,9 @@ def cleanup(upstream: str, names: Names) -> None:
     for role in _paged(iam, "list_roles", "Roles"):
         if role["RoleName"].startswith(names.prefix):
             _delete_role(iam, role["RoleName"])
+    for policy in _paged(iam, "list_policies", "Policies", Scope="Local"):
+        if policy["PolicyName"].startswith(names.prefix):
+            iam.delete_policy(PolicyArn=policy["Arn"])
     for user in _paged(iam, "list_users", "Users"):
         if user["UserName"].startswith(names.prefix):
             _delete_user(iam, user["UserName"])

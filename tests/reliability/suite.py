@@ -648,10 +648,31 @@ def case_check_role() -> list[Row]:
     return rows
 
 
-def _module_lifecycle_playbook(prefix: str, check: bool) -> str:
+def _lifecycle_fixtures(names: Names) -> str:
+    """A customer managed policy (the role attaches it) and a group on a template without the profile
+    (the absent step's in-use check reads it). Returns the policy's ARN."""
+    c = aws_state.clients(UPSTREAM)
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+    arn = c["iam"].create_policy(PolicyName=names.prefix + "policy", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+    c["ec2"].create_launch_template(
+        LaunchTemplateName=names.prefix + "other-lt", LaunchTemplateData={"ImageId": aws_state.IMAGE}
+    )
+    c["autoscaling"].create_auto_scaling_group(
+        AutoScalingGroupName=names.group,
+        LaunchTemplate={"LaunchTemplateName": names.prefix + "other-lt"},
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=[aws_state.AZ],
+    )
+    return arn
+
+
+def _module_lifecycle_playbook(prefix: str, check: bool, policy_arn: str) -> str:
     """Modules alone: create, no-op, change, remove; every task a case of its own."""
     role = f"{prefix}app"
     lt = {"launch_template_name": f"{prefix}lt", "instance_profile_name": role}
+    trust = _trust()
+    trust["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceAccount": "000000000000"}}
     steps = [
         (
             "create role",
@@ -668,7 +689,7 @@ def _module_lifecycle_playbook(prefix: str, check: bool) -> str:
             cases.ROLE,
             {
                 "name": role,
-                "managed_policies": ["ReadOnlyAccess"],
+                "managed_policies": ["ReadOnlyAccess", policy_arn],
                 "inline_policies": {
                     "app": {
                         "Version": "2012-10-17",
@@ -699,11 +720,18 @@ def _module_lifecycle_playbook(prefix: str, check: bool) -> str:
             cases.LTP,
             {**lt, "launch_template_data": {"InstanceType": "t3.micro"}, "tags": {"b": "2"}},
         ),
+        (
+            "role boundary and trust",
+            cases.ROLE,
+            {"name": role, "permissions_boundary": "PowerUserAccess", "assume_role_policy_document": trust},
+        ),
+        ("role boundary removed", cases.ROLE, {"name": role, "permissions_boundary": ""}),
         ("template absent", cases.LTP, {"launch_template_name": f"{prefix}lt", "state": "absent"}),
-        ("role absent", cases.ROLE, {"name": role, "state": "absent", "force": True}),
+        ("role absent", cases.ROLE, {"name": role, "state": "absent"}),
     ]
     tasks = [{"name": name, module: args, "ignore_errors": check, "register": "__step"} for name, module, args in steps]
-    for module, info in (("instance_role_info", {"name": role}), ("instance_role_preflight", {"name": role})):
+    preflight = {"name": role, "launch_template_name": f"{prefix}lt"}
+    for module, info in (("instance_role_info", {"name": role}), ("instance_role_preflight", preflight)):
         if (ROOT / "plugins" / "modules" / f"{module}.py").exists():
             tasks.insert(4, {"name": module, f"cloudcred.ec2.{module}": info, "ignore_errors": True})
     play = {
@@ -719,10 +747,11 @@ def _module_lifecycle_playbook(prefix: str, check: bool) -> str:
 def case_module_lifecycle() -> list[Row]:
     """check / real / check / real of each step: the check runs write nothing; real reruns change nothing."""
     names = fresh("mods")
+    policy_arn = _lifecycle_fixtures(names)
     rows = []
     for check in (True, False):
         playbook = WORK / f"lifecycle-{'check' if check else 'real'}.yml"
-        playbook.write_text(_module_lifecycle_playbook(names.prefix, check))
+        playbook.write_text(_module_lifecycle_playbook(names.prefix, check, policy_arn))
         run = run_playbook(playbook, check=check, kind="module")
         if check:
             rows.append(_check_row("modules --check: create, change, absent", run))
