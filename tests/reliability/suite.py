@@ -17,7 +17,8 @@ proxy (faultproxy.py), and checks what must hold:
 
 Prints a table and ends with ``reliability: N passed, M failed``; exit status 1 if any failed.
 Environment: RELIABILITY_UPSTREAM (the emulator, default http://127.0.0.1:4579),
-RELIABILITY_JOBS (cases run at once, default 2), RELIABILITY_ONLY (comma list of sections).
+RELIABILITY_JOBS (cases run at once, default 2), RELIABILITY_ONLY (comma list of sections),
+RELIABILITY_KEEP (keep the scratch folder of runs, events and calls even when all held).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -1097,6 +1099,8 @@ def main() -> int:
     passed = sum(r.held for r in rows)
     say(f"({time.time() - start:.0f}s)")
     say(f"reliability: {passed} passed, {len(rows) - passed} failed")
+    if passed == len(rows) and not os.environ.get("RELIABILITY_KEEP"):
+        shutil.rmtree(WORK, ignore_errors=True)  # kept when something failed: the runs' events are there
     return 0 if passed == len(rows) else 1
 
 
