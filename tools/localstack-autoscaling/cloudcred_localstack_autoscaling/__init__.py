@@ -8,6 +8,8 @@ templates that LocalStack's EC2 holds.
 moto has no instance refresh API. ``StartInstanceRefresh``,
 ``DescribeInstanceRefreshes`` and ``CancelInstanceRefresh`` are answered here
 by a stand-in: a refresh is recorded and reported ``Successful`` at once.
+moto has no ``DisableMetricsCollection`` either (amazon.aws.autoscaling_group
+calls it on each update); ``metrics.py`` answers it on moto's group.
 """
 
 from localstack.services.plugins import Service, aws_provider
@@ -21,6 +23,7 @@ def autoscaling():
     from localstack.aws.spec import load_service
     from localstack.services.moto import dispatch_to_moto
 
+    from .metrics import DisableMetricsCollection
     from .refresh import InstanceRefreshes
 
     service_model = load_service("autoscaling")
@@ -32,4 +35,5 @@ def autoscaling():
     dispatch_table = {name: to_moto for name in service_model.operation_names}
     for name in REFRESH_OPERATIONS:
         dispatch_table[name] = getattr(refreshes, name)
+    dispatch_table["DisableMetricsCollection"] = DisableMetricsCollection
     return Service(name="autoscaling", skeleton=Skeleton(service_model, dispatch_table))
