@@ -24,11 +24,12 @@ export AWS_SECRET_ACCESS_KEY ?= test
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo clean bench reliability
+.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability
 
 help:
 	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
 	@echo "make demo             deploy the AWS guide's example to the embedded LocalStack, twice"
+	@echo "make demo-teardown    remove what make demo made"
 	@echo "make test             lint, sanity, unit tests, Molecule scenarios against LocalStack"
 	@echo "make localstack-start|localstack-status|localstack-stop"
 
@@ -88,6 +89,11 @@ test: setup
 
 demo: setup
 	scripts/demo
+
+# playbooks/teardown.yml with the demo's example: group, launch template, profile and role
+demo-teardown: setup
+	scripts/localstack start >/dev/null
+	ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook playbooks/teardown.yml
 
 # Our playbooks against an amazon.aws-only baseline on the benchmark's own LocalStack; writes docs/performance.md.
 bench: setup
