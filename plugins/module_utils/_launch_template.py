@@ -458,6 +458,14 @@ def untag_launch_template(client, template_id, keys):
     return True
 
 
+@_TemplateErrorHandler.deletion_error_handler("delete launch template {template_id}")
+@AWSRetry.jittered_backoff()
+def delete_launch_template(client, template_id):
+    # One call removes the template with every version; no DeleteLaunchTemplateVersions first.
+    client.delete_launch_template(LaunchTemplateId=template_id)
+    return True
+
+
 # --- reads the module makes --------------------------------------------------------------------
 
 

@@ -66,6 +66,15 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  delete_launch_template:
+    description:
+      - With O(state=absent), delete the whole launch template, every version of it, in one
+        C(DeleteLaunchTemplate) call, instead of making a version without the instance profile.
+      - Refused, naming them, while Auto Scaling groups launch from the template; delete or move them first.
+      - A missing template is left alone.
+    type: bool
+    default: false
+    version_added: 1.0.0
   source_version:
     description:
       - The version in use, whose data a new version copies.
@@ -207,11 +216,19 @@ EXAMPLES = r"""
   cloudcred.ec2.launch_template_profile:
     launch_template_name: my-lt-with-instance-profile
     state: absent
+
+- name: Delete the template with all its versions (after its Auto Scaling group is gone)
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: my-lt-with-instance-profile
+    state: absent
+    delete_launch_template: true
 """
 
 RETURN = r"""
 launch_template:
-  description: The launch template after the run (predicted in check mode); null when absent and missing.
+  description:
+    - The launch template after the run (predicted in check mode).
+    - Null when absent and missing, or deleted with O(delete_launch_template).
   returned: always
   type: dict
   contains:
@@ -238,7 +255,7 @@ launch_template:
 version_number:
   description:
     - The version that now carries the profile (with O(state=absent), the version in use without one).
-    - In check mode, the number a new version would get. Null when absent and the template is missing.
+    - In check mode, the number a new version would get. Null when absent and the template is missing or deleted.
   returned: always
   type: int
   sample: 2
@@ -277,6 +294,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template imp
     LaunchTemplateProfileError,
     create_launch_template,
     create_launch_template_version,
+    delete_launch_template,
     describe_launch_template,
     instance_profile_arn_parts,
     invalid_option,
@@ -293,6 +311,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template imp
     version_differences,
     without_instance_profile,
 )
+from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import auto_scaling_groups_using_launch_templates
 
 
 def current_state(original):
@@ -458,6 +477,23 @@ def ensure_absent(original, client, *, shape, params, writes):
     return changed | default_changed | tags_changed, state
 
 
+def ensure_deleted(original, client, *, module, writes):
+    """Delete the template (and so every version) unless an Auto Scaling group launches from it."""
+    if original is None:
+        return False, None
+    template = original["launch_template"]
+    groups = auto_scaling_groups_using_launch_templates(
+        module, [template["launch_template_id"]], [template["launch_template_name"]]
+    )
+    if groups:
+        raise LaunchTemplateProfileError(
+            f"delete_launch_template: Auto Scaling groups launch from launch template {template['launch_template_name']}"
+            f" ({template['launch_template_id']}): {', '.join(groups)}; delete them or move them to another template first"
+        )
+    writes("DeleteLaunchTemplate", delete_launch_template, client, template["launch_template_id"])
+    return True, None
+
+
 def _tag_changes(before, after):
     if before == after or after is None:
         return None
@@ -486,6 +522,8 @@ def _validated_params(module):
     """The module's parameters after every check that needs no API call; fails naming the option."""
     params = dict(module.params)
     problem = invalid_option(params)
+    if not problem and params["delete_launch_template"] and params["state"] != "absent":
+        problem = "delete_launch_template is only for state=absent"
     arn = params["instance_profile_arn"]
     if not problem and arn:
         partition = partition_for_region(module.region)
@@ -508,6 +546,7 @@ def main():
         instance_profile_name=dict(type="str"),
         instance_profile_arn=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        delete_launch_template=dict(type="bool", default=False),
         source_version=dict(type="str", default="$Default"),
         launch_template_data=dict(type="dict"),
         require_imdsv2=dict(type="bool", default=True),
@@ -565,6 +604,8 @@ def main():
                 "description": params["version_description"],
             }
             changed, final = ensure_present(original, ec2, shape=shape, params=params, wanted=wanted, writes=writes)
+        elif params["delete_launch_template"]:
+            changed, final = ensure_deleted(original, ec2, module=module, writes=writes)
         else:
             changed, final = ensure_absent(original, ec2, shape=shape, params=params, writes=writes)
     except LaunchTemplateProfileError as e:
