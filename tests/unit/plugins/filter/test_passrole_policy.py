@@ -1,0 +1,59 @@
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The passrole_policy filter: the guide's policy per partition and path, bad input refused by name."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cloudcred.ec2.plugins.filter.passrole_policy import FilterModule, passrole_policy
+
+GUIDE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "PassRolesOfPrefixToEC2",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "arn:aws:iam::123456789012:role/qateam-*",
+            "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]}},
+        }
+    ],
+}
+
+
+def test_the_guides_policy():
+    assert passrole_policy("qateam-", account_id="123456789012") == GUIDE
+
+
+@pytest.mark.parametrize(
+    ("partition", "path", "resource"),
+    [
+        ("aws-cn", "/", "arn:aws-cn:iam::123456789012:role/qateam-*"),
+        ("aws-us-gov", "/apps/", "arn:aws-us-gov:iam::123456789012:role/apps/qateam-*"),
+    ],
+)
+def test_partition_and_path_shape_the_resource(partition, path, resource):
+    policy = passrole_policy("qateam-", account_id=123456789012, partition=partition, path=path)
+    statement = policy["Statement"][0]
+    assert statement["Resource"] == resource
+    assert statement["Condition"] == GUIDE["Statement"][0]["Condition"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kwargs", "named"),
+    [
+        ("", {"account_id": "123456789012"}, "prefix"),
+        ("qa team", {"account_id": "123456789012"}, "prefix"),
+        ("qateam-", {}, "account_id"),
+        ("qateam-", {"account_id": "12345"}, "account_id"),
+        ("qateam-", {"account_id": "123456789012", "partition": "aws-eu"}, "partition"),
+        ("qateam-", {"account_id": "123456789012", "path": "apps"}, "path"),
+    ],
+)
+def test_bad_input_is_refused_naming_it(prefix, kwargs, named):
+    with pytest.raises(AnsibleFilterError, match=named):
+        passrole_policy(prefix, **kwargs)
+
+
+def test_registered_under_its_name():
+    assert FilterModule().filters()["passrole_policy"] is passrole_policy
