@@ -101,7 +101,9 @@ def passrole_policy(prefix, account_id=None, partition="aws", path="/"):
     if not _ACCOUNT.match(account):
         raise AnsibleFilterError(f"passrole_policy: account_id must be 12 digits, got {account_id!r}")
     if partition not in PARTITIONS:
-        raise AnsibleFilterError(f"passrole_policy: partition must be one of {', '.join(PARTITIONS)}, got {partition!r}")
+        raise AnsibleFilterError(
+            f"passrole_policy: partition must be one of {', '.join(PARTITIONS)}, got {partition!r}"
+        )
     if not isinstance(path, str) or not _PATH.match(path):
         raise AnsibleFilterError(f"passrole_policy: path must start and end with '/', got {path!r}")
     return {

@@ -486,9 +486,10 @@ def ensure_deleted(original, client, *, module, writes):
         module, [template["launch_template_id"]], [template["launch_template_name"]]
     )
     if groups:
+        name, template_id = template["launch_template_name"], template["launch_template_id"]
         raise LaunchTemplateProfileError(
-            f"delete_launch_template: Auto Scaling groups launch from launch template {template['launch_template_name']}"
-            f" ({template['launch_template_id']}): {', '.join(groups)}; delete them or move them to another template first"
+            f"delete_launch_template: Auto Scaling groups launch from launch template {name} ({template_id}):"
+            f" {', '.join(groups)}; delete them or move them to another template first"
         )
     writes("DeleteLaunchTemplate", delete_launch_template, client, template["launch_template_id"])
     return True, None
