@@ -392,7 +392,9 @@ def test_ensure_managed_policies(iam, given, purge, actions, attached):
     arns = {n: local_policy(iam, n) for n in ("p1", "p2", "p3")}
     role = created_role(iam)
     setup = Writes(False)
-    _, role = ensure_managed_policies(role, iam, wanted=wanted(managed_policies=[arns["p1"], arns["p2"]]), writes=setup)
+    _setup_changed, role = ensure_managed_policies(
+        role, iam, wanted=wanted(managed_policies=[arns["p1"], arns["p2"]]), writes=setup
+    )
     writes = Writes(False)
     state = wanted(managed_policies=None if given is None else [arns[n] for n in given], purge_managed_policies=purge)
     changed, after = ensure_managed_policies(role, iam, wanted=state, writes=writes)
@@ -588,8 +590,9 @@ def test_absent_in_use_fails_unless_forced(iam, force):
 def test_absent_check_mode_predicts_and_writes_nothing(iam):
     full_role(iam)
     writes = Writes(True)
-    changed, _ = ensure_absent(
+    changed, original = ensure_absent(
         iam, name=NAME, profile_name=NAME, force=True, groups_using=None, writes=writes, warn=None
     )
     assert changed and writes.actions == ABSENT_ACTIONS
+    assert original["role"]["role_name"] == NAME
     assert read_role(iam, NAME)["managed_policies"] and read_instance_profile(iam, NAME)["roles"] == [NAME]

@@ -146,7 +146,7 @@ def test_arn_parts_split_path_and_name():
     ],
 )
 def test_data_checked_against_ec2_shape(shape, data, expected):
-    problem, _ = launch_template_data_problem(data, shape)
+    problem, _converted = launch_template_data_problem(data, shape)
     assert problem is not None
     assert expected in problem
 
@@ -305,7 +305,7 @@ DECISIONS = [
     ids=[case[0] for case in DECISIONS],
 )
 def test_new_version_or_not(case):
-    _, source, wanted, profile, imdsv2, overlay, expected = case
+    _label, source, wanted, profile, imdsv2, overlay, expected = case
     reasons = version_differences(
         source, wanted_profile=wanted, profile=profile, require_imdsv2=imdsv2, overlay=overlay
     )

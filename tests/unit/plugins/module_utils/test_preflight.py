@@ -311,7 +311,7 @@ def test_simulator_access_denied_is_unverified(no_endpoint):
         sts_stub.add_response(
             "get_caller_identity", {"Arn": "arn:aws:iam::123456789012:user/d", "Account": "1", "UserId": "A"}
         )
-        for _ in range(3):
+        for _permission in ("pass_role", "run_instances", "create_tags"):
             iam_stub.add_client_error("simulate_principal_policy", "AccessDenied", "not allowed", 403)
         checks = check_caller_permissions(FakeModule(None, {"sts": sts}), iam, role_with_trust(EC2_TRUST))
     assert statuses(checks) == {"pass_role": UNVERIFIED, "run_instances": UNVERIFIED, "create_tags": UNVERIFIED}
