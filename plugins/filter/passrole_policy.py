@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filter cloudcred.ec2.passrole_policy: the AWS guide's PassRole policy for a role name prefix."""
 
+# Ansible plugins import after their documentation.
+# ruff: noqa: E402
+
 from __future__ import annotations
 
 DOCUMENTATION = r"""

@@ -125,8 +125,7 @@ def role_results(job: dict, action: str) -> list[dict]:
         for e in job["events"]
         if e["event"] == "runner_on_ok"
         # the callback gives the role's short name in "role" and, for a collection's role, its FQCN here
-        and e["event_data"].get("resolved_role") == ROLE
-        and e["event_data"].get("resolved_action") == action
+        and e["event_data"].get("resolved_role") == ROLE and e["event_data"].get("resolved_action") == action
     ]
 
 
