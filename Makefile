@@ -11,6 +11,8 @@ LS_VENV := $(ROOT)/.venv-localstack
 # The collection seen as ansible_collections/cloudcred/ec2, outside the git tree's files.
 COLLECTIONS := $(VENV)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/cloudcred/ec2
+# ansible-lint's ANSIBLE_HOME (see lint): holds nothing but what ansible-lint makes there itself.
+LINT_ANSIBLE_HOME := $(VENV)/ansible-lint-home
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -68,12 +70,15 @@ localstack-status:
 	scripts/localstack status
 
 # --- checks ----------------------------------------------------------------
+# ansible-lint (offline) puts ANSIBLE_HOME/collections before ANSIBLE_COLLECTIONS_PATH: a copy of this collection
+# installed in ~/.ansible (as Molecule's prerun made) would be linted instead of the tree. With an ANSIBLE_HOME
+# of its own, holding no collections, the tree is the only cloudcred.ec2 it sees.
 lint: setup
 	ruff check .
 	black --check --quiet .
 	isort --check-only --quiet .
 	yamllint -s .
-	ansible-lint --profile production
+	ANSIBLE_HOME=$(LINT_ANSIBLE_HOME) ansible-lint --profile production
 
 sanity: setup
 	scripts/sanity
