@@ -62,6 +62,12 @@ class Writes:
             return None
         return call(*args, **kwargs)
 
+    def withdraw(self, operation: str) -> None:
+        """Take the last write, ``operation``, off the list: AWS refused it because a concurrent run had
+        already made that change (the entity exists, the profile holds the role), so it changed nothing."""
+        if self.actions and self.actions[-1] == operation:
+            self.actions.pop()
+
     @property
     def changed(self) -> bool:
         return bool(self.actions)

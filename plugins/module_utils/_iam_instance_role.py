@@ -320,12 +320,6 @@ def _error_code(error: AnsibleAWSError) -> str | None:
     return (response.get("Error") or {}).get("Code")
 
 
-def _unrecord(writes, operation: str) -> None:
-    # The create call found the entity already made by someone else: nothing was changed by us.
-    if writes.actions and writes.actions[-1] == operation:
-        writes.actions.pop()
-
-
 # --- checks before any write -----------------------------------------------------------------------
 
 
@@ -386,7 +380,7 @@ def ensure_role(role, client, *, wanted: Wanted, writes):
     except AnsibleAWSError as e:
         if _error_code(e) != "EntityAlreadyExists":
             raise
-        _unrecord(writes, "CreateRole")
+        writes.withdraw("CreateRole")
         adopted = read_role(client, wanted.name, documents_of=wanted.inline_policies or ())
         if adopted is None:
             raise
@@ -523,7 +517,7 @@ def ensure_instance_profile(profile, client, *, wanted: Wanted, writes):
     except AnsibleAWSError as e:
         if _error_code(e) != "EntityAlreadyExists":
             raise
-        _unrecord(writes, "CreateInstanceProfile")
+        writes.withdraw("CreateInstanceProfile")
         adopted = read_instance_profile(client, wanted.profile_name)
         if adopted is None:
             raise
@@ -555,11 +549,17 @@ def ensure_instance_profile_tags(profile, client, *, wanted: Wanted, writes):
 
 
 def ensure_instance_profile_role(profile, client, *, wanted: Wanted, writes, warn):
-    """The profile holds exactly this role (a profile holds at most one): another role is taken out, with a warning."""
+    """The profile holds exactly this role (a profile holds at most one): another role is taken out, with a warning.
+
+    A concurrent run may add the role between our read and our AddRoleToInstanceProfile, which IAM then
+    refuses with LimitExceeded (the profile is full). When the profile holds this role after all, that
+    is the wanted state and not an error; when it holds another role, the error stands.
+    """
     roles = profile["roles"]
     if roles == [wanted.name]:
         return False, profile
-    for other in (r for r in roles if r != wanted.name):
+    others = [r for r in roles if r != wanted.name]
+    for other in others:
         warn(
             f"instance profile {wanted.profile_name} held role {other}; it now holds {wanted.name} "
             "(instances launched with the profile get the new role's credentials)"
@@ -568,7 +568,18 @@ def ensure_instance_profile_role(profile, client, *, wanted: Wanted, writes, war
             "RemoveRoleFromInstanceProfile", remove_role_from_iam_instance_profile, client, wanted.profile_name, other
         )
     if wanted.name not in roles:
-        writes("AddRoleToInstanceProfile", add_role_to_iam_instance_profile, client, wanted.profile_name, wanted.name)
+        try:
+            writes(
+                "AddRoleToInstanceProfile", add_role_to_iam_instance_profile, client, wanted.profile_name, wanted.name
+            )
+        except AnsibleAWSError as e:
+            if _error_code(e) != "LimitExceeded":
+                raise
+            current = read_instance_profile(client, wanted.profile_name)
+            if current is None or current["roles"] != [wanted.name]:
+                raise
+            writes.withdraw("AddRoleToInstanceProfile")
+            return bool(others), current
     return True, {**profile, "roles": [wanted.name]}
 
 

@@ -46,3 +46,14 @@ def test_writes_in_check_mode_records_without_calling():
     assert writes.actions == ["CreateRole"]
     assert writes.changed
     assert not Writes(check_mode=True).changed
+
+
+def test_withdraw_takes_only_the_last_write_of_that_operation_off():
+    writes = Writes(check_mode=True)
+    writes("CreateRole", pytest.fail)
+    writes("AddRoleToInstanceProfile", pytest.fail)
+    writes.withdraw("CreateRole")  # not the last one: stays
+    assert writes.actions == ["CreateRole", "AddRoleToInstanceProfile"]
+    writes.withdraw("AddRoleToInstanceProfile")
+    writes.withdraw("AddRoleToInstanceProfile")  # nothing left of it: no-op
+    assert writes.actions == ["CreateRole"]

@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from moto import mock_aws
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, ec2_trust_policy
@@ -466,6 +467,54 @@ def test_profile_holding_another_role_is_repaired_with_a_warning(iam):
         ensure_instance_profile_role(after, iam, wanted=wanted(), writes=Writes(False), warn=warnings.append)[0]
         is False
     )
+
+
+
+class RacingWrites(Writes):
+    """Writes in which a concurrent run puts ``role`` into the profile just before our AddRoleToInstanceProfile."""
+
+    def __init__(self, iam, role):
+        super().__init__(False)
+        self.iam, self.role = iam, role
+
+    def __call__(self, operation, call, *args, **kwargs):
+        if operation == "AddRoleToInstanceProfile":
+            self.iam.add_role_to_instance_profile(InstanceProfileName=NAME, RoleName=self.role)
+        return super().__call__(operation, call, *args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "held, changed, actions",
+    [
+        ([], False, []),
+        (["iir-intruder"], True, ["RemoveRoleFromInstanceProfile"]),
+    ],
+    ids=["empty profile", "after taking another role out"],
+)
+def test_role_added_to_the_profile_meanwhile_is_done(iam, held, changed, actions):
+    created_role(iam)
+    iam.create_role(RoleName="iir-intruder", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+    iam.create_instance_profile(InstanceProfileName=NAME)
+    for role_name in held:
+        iam.add_role_to_instance_profile(InstanceProfileName=NAME, RoleName=role_name)
+    profile = read_instance_profile(iam, NAME)
+    writes, warnings = RacingWrites(iam, NAME), []
+    # IAM refuses our add with LimitExceeded (the profile is full), but it holds our role: done, not an error
+    result = ensure_instance_profile_role(profile, iam, wanted=wanted(), writes=writes, warn=warnings.append)
+    assert (result[0], writes.actions, len(warnings)) == (changed, actions, len(held))
+    assert result[1] == read_instance_profile(iam, NAME) and result[1]["roles"] == [NAME]
+
+
+def test_another_role_added_to_the_profile_meanwhile_still_fails(iam):
+    created_role(iam)
+    iam.create_role(RoleName="iir-intruder", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+    iam.create_instance_profile(InstanceProfileName=NAME)
+    profile = read_instance_profile(iam, NAME)
+    writes = RacingWrites(iam, "iir-intruder")
+    with pytest.raises(AnsibleAWSError, match="LimitExceeded"):
+        ensure_instance_profile_role(profile, iam, wanted=wanted(), writes=writes, warn=None)
+    assert writes.actions == ["AddRoleToInstanceProfile"]
+    assert read_instance_profile(iam, NAME)["roles"] == ["iir-intruder"]
 
 
 # --- wait ----------------------------------------------------------------------------------------------
