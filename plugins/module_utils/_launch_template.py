@@ -377,7 +377,12 @@ class _TemplateErrorHandler(AWSErrorHandler):
         return is_boto3_error_code(["InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"])
 
 
+class LaunchTemplateExists(AnsibleLaunchTemplateError):
+    """CreateLaunchTemplate found the name taken: another run created the template after our read."""
+
+
 _VERSION_NOT_FOUND = ["InvalidLaunchTemplateId.VersionNotFound", "InvalidLaunchTemplateName.VersionNotFound"]
+_NAME_TAKEN = "InvalidLaunchTemplateName.AlreadyExistsException"
 
 
 def _template_identity(template_id: str | None, template_name: str | None) -> dict:
@@ -421,7 +426,11 @@ def create_launch_template(client, name, data, *, description=None, tags=None, t
         ]
     if token:
         params["ClientToken"] = token
-    return client.create_launch_template(**params)["LaunchTemplate"]
+    try:
+        return client.create_launch_template(**params)["LaunchTemplate"]
+    except is_boto3_error_code(_NAME_TAKEN) as e:
+        # Not a failure to report but a template to adopt: the caller re-reads it (LaunchTemplateExists).
+        raise LaunchTemplateExists(message=f"Failed to create launch template {name}", exception=e) from e
 
 
 @_TemplateErrorHandler.common_error_handler("create a version of launch template {template_id}")

@@ -291,6 +291,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, partition_for_region
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
     REQUEST_SHAPE,
+    LaunchTemplateExists,
     LaunchTemplateProfileError,
     create_launch_template,
     create_launch_template_version,
@@ -461,6 +462,37 @@ def ensure_present(original, client, *, shape, params, wanted, writes):
     return changed | version_changed | default_changed | tags_changed, state
 
 
+def read_template(client, params):
+    """The template as :func:`describe_launch_template` reads it for these options, or None."""
+    return describe_launch_template(
+        client,
+        template_id=params["launch_template_id"],
+        template_name=params["launch_template_name"],
+        source_version=params["source_version"],
+        with_tags=params["tags"] is not None,
+    )
+
+
+def ensure_present_or_adopt(original, client, *, shape, params, wanted, writes):
+    """:func:`ensure_present`; a template that another run created after our read is adopted, not a failure.
+
+    CreateLaunchTemplate is the first write of a run that found no template, so when EC2 answers that
+    the name is taken nothing has been written yet: the run goes on from the template as it is now,
+    as if it had been there all along (one new version only if it lacks something). Returns
+    ``(original, changed, final)``, ``original`` being the adopted template in that case.
+    """
+    try:
+        changed, final = ensure_present(original, client, shape=shape, params=params, wanted=wanted, writes=writes)
+    except LaunchTemplateExists:
+        adopted = read_template(client, params)
+        if adopted is None:  # gone again already: the error stands
+            raise
+        writes.withdraw("CreateLaunchTemplate")
+        changed, final = ensure_present(adopted, client, shape=shape, params=params, wanted=wanted, writes=writes)
+        return adopted, changed, final
+    return original, changed, final
+
+
 def ensure_absent(original, client, *, shape, params, writes):
     state = current_state(original)
     if state is None:
@@ -579,13 +611,7 @@ def main():
 
     writes = Writes(module.check_mode)
     try:
-        original = describe_launch_template(
-            ec2,
-            template_id=params["launch_template_id"],
-            template_name=params["launch_template_name"],
-            source_version=params["source_version"],
-            with_tags=params["tags"] is not None,
-        )
+        original = read_template(ec2, params)
         if present:
             profile = None
             if params["validate_instance_profile"]:
@@ -604,7 +630,9 @@ def main():
                 },
                 "description": params["version_description"],
             }
-            changed, final = ensure_present(original, ec2, shape=shape, params=params, wanted=wanted, writes=writes)
+            original, changed, final = ensure_present_or_adopt(
+                original, ec2, shape=shape, params=params, wanted=wanted, writes=writes
+            )
         elif params["delete_launch_template"]:
             changed, final = ensure_deleted(original, ec2, module=module, writes=writes)
         else:

@@ -290,6 +290,47 @@ def test_tags_set_and_purged(aws, capsys):
     assert run(capsys, **GUIDE, tags={"team": "dev", "extra": "x"})["changed"] is False
 
 
+WITH_PROFILE = {**GUIDE_DATA, "IamInstanceProfile": {"Name": "ltp-app"}, "MetadataOptions": {"HttpTokens": "required"}}
+RACES = {
+    "the same template": {"data": WITH_PROFILE, "tags": {"team": "qa"}, "actions": [], "versions": [1]},
+    "an untagged template without the profile": {
+        "data": GUIDE_DATA,
+        "tags": {},
+        "actions": ["CreateLaunchTemplateVersion", "ModifyLaunchTemplate", "CreateTags"],
+        "versions": [1, SECOND],
+    },
+}
+
+
+@pytest.mark.parametrize("theirs", RACES.values(), ids=RACES.keys())
+def test_template_created_meanwhile_is_adopted(aws, capsys, calls, monkeypatch, theirs):
+    """Another run creates the template after our read, just before our CreateLaunchTemplate (name taken)."""
+    real_create = launch_template_profile.create_launch_template
+
+    def racing_create(client, name, *args, **kwargs):
+        tags = [{"Key": k, "Value": v} for k, v in theirs["tags"].items()]
+        specs = [{"ResourceType": "launch-template", "Tags": tags}] if tags else []
+        aws.create_launch_template(LaunchTemplateName=name, LaunchTemplateData=theirs["data"], TagSpecifications=specs)
+        return real_create(client, name, *args, **kwargs)
+
+    monkeypatch.setattr(launch_template_profile, "create_launch_template", racing_create)
+    result = run(capsys, calls, **GUIDE, tags={"team": "qa"}, _ansible_diff=True)
+    assert result.get("failed") is not True, result.get("msg")
+    actions, numbers = theirs["actions"], theirs["versions"]
+    assert (result["changed"], result["actions"]) == (bool(actions), actions)
+    assert sorted(versions(aws, "ltp-guide")) == numbers
+    in_use = versions(aws, "ltp-guide")[numbers[-1]]
+    in_use.pop("TagSpecifications", None)  # moto copies the template's tags into version data
+    assert in_use == result["launch_template_data"] == WITH_PROFILE
+    assert result["version_number"] == result["launch_template"]["default_version_number"] == numbers[-1]
+    assert result["launch_template"]["launch_template_id"] == template(aws, "ltp-guide")["LaunchTemplateId"]
+    assert template_tags(aws, result["launch_template"]["launch_template_id"]) == {"team": "qa"}
+    # the diff starts from the adopted template, not from nothing
+    assert result["diff"]["before_header"] == "launch template ltp-guide version 1"
+    # theirs, our refused one (made once, not listed), then only the writes the adopting run lists
+    assert [c for c in calls if c in MUTATING] == ["CreateLaunchTemplate", "CreateLaunchTemplate", *actions]
+
+
 def test_creating_needs_launch_template_data(aws, capsys, calls):
     result = run(capsys, calls, launch_template_name="ltp-nodata", instance_profile_name="ltp-app")
     assert result["failed"] is True
