@@ -469,7 +469,6 @@ def test_profile_holding_another_role_is_repaired_with_a_warning(iam):
     )
 
 
-
 class RacingWrites(Writes):
     """Writes in which a concurrent run puts ``role`` into the profile just before our AddRoleToInstanceProfile."""
 
