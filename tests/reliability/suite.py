@@ -265,12 +265,16 @@ def ok(run: Run, what: str) -> str:
 
 # --- references ------------------------------------------------------------------------------
 UPDATE = {"asg_instance_role_launch_template_data": {"ImageId": aws_state.IMAGE, "InstanceType": "t3.micro"}}
+# The role touches the group only when the group itself differs (a new template version reaches it
+# through $Default), so UpdateAutoScalingGroup needs a change of the group: its maximum size.
+GROUP_UPDATE = {**UPDATE, "asg_instance_role_asg_max_size": 3}
 _REFS: dict[str, dict] = {}
 _REFS_LOCK = threading.Lock()
 
 
 def reference(kind: str) -> dict:
-    """Snapshot of a fault-free run: "deploy" (fresh), "update" (deploy, then t3.micro), "teardown"."""
+    """Snapshot of a fault-free run: "deploy", "update" (then t3.micro), "group-update" (then t3.micro and
+    a larger group), "teardown"."""
     with _REFS_LOCK:
         if kind in _REFS:
             return _REFS[kind]
@@ -280,6 +284,8 @@ def reference(kind: str) -> dict:
             raise RuntimeError(f"reference deploy failed: {run.error()}")
         if kind == "update":
             run = deploy(names, overrides=UPDATE)
+        elif kind == "group-update":
+            run = deploy(names, overrides=GROUP_UPDATE)
         elif kind == "chain-update":
             run = chain(names, overrides=UPDATE)
         elif kind == "teardown":
@@ -415,7 +421,7 @@ CRASH_POINTS = [
     ("after CreateAutoScalingGroup", "deploy", "autoscaling.CreateAutoScalingGroup", 1),
     ("after CreateLaunchTemplateVersion", "update", "ec2.CreateLaunchTemplateVersion", 1),
     ("after ModifyLaunchTemplate", "update", "ec2.ModifyLaunchTemplate", 1),
-    ("after UpdateAutoScalingGroup", "update", "autoscaling.UpdateAutoScalingGroup", 1),
+    ("after UpdateAutoScalingGroup", "group-update", "autoscaling.UpdateAutoScalingGroup", 1),
     ("after DeleteAutoScalingGroup", "teardown", "autoscaling.DeleteAutoScalingGroup", 1),
     ("after RemoveRoleFromInstanceProfile", "teardown", "iam.RemoveRoleFromInstanceProfile", 1),
 ]
@@ -438,12 +444,12 @@ def case_crash(point: tuple[str, str, str, int]) -> list[Row]:
     ref = reference(phase)
     short = re.sub(r"[^a-z]", "", operation.split(".")[1].lower())[:24]
     names = fresh(("mcrash-" if phase.startswith("chain") else "crash-") + short)
-    if phase in ("update", "teardown", "chain-update"):
+    if phase in ("update", "group-update", "teardown", "chain-update"):
         setup = (chain if phase == "chain-update" else deploy)(names)
         if setup.rc != 0:
             return [Row("crash", f"{phase} {label}", False, ok(setup, "setup deploy"))]
     again = {"teardown": teardown, "chain": chain, "chain-update": chain}.get(phase, deploy)
-    overrides = UPDATE if phase in ("update", "chain-update") else {}
+    overrides = {"update": UPDATE, "chain-update": UPDATE, "group-update": GROUP_UPDATE}.get(phase, {})
     killed = again(names, overrides=overrides, faults=Faults(kill_after=(operation, nth)))
     if not killed.killed:
         seen = sorted({c.operation.split(".")[1] for c in killed.writes})
@@ -463,7 +469,8 @@ def case_crash(point: tuple[str, str, str, int]) -> list[Row]:
 RETRYABLE = re.compile(r"retry|try again|concurrent|in progress|conflict|ConcurrentModification", re.I)
 
 
-def _race(names: Names, overrides: dict, label: str, runs: int = 4) -> Row:
+def _race(names: Names, overrides: dict, label: str, runs: int = 4, existing_versions: int = 0) -> Row:
+    """``runs`` deploys at once; versions up to ``existing_versions`` were made before and are not counted."""
     barrier = threading.Barrier(runs)
 
     def one(index):
@@ -482,7 +489,9 @@ def _race(names: Names, overrides: dict, label: str, runs: int = 4) -> Row:
     if any(v != 1 for v in counts.values()):
         problems.append(f"resources {counts}")
     template = next(iter(state["launch_templates"].values()), {"versions": {}})
-    profile_versions = [v for v in template["versions"].values() if v.get("IamInstanceProfile")]
+    profile_versions = [
+        v for n, v in template["versions"].items() if int(n) > existing_versions and v.get("IamInstanceProfile")
+    ]
     if len(profile_versions) > runs:
         problems.append(f"{len(profile_versions)} versions with the profile for {runs} runs")
     if len({json.dumps(v, sort_keys=True) for v in profile_versions}) > 1:
@@ -545,7 +554,7 @@ def case_race_update() -> list[Row]:
     setup = deploy(names)
     if setup.rc != 0:
         return [Row("race", "4 updates at once", False, ok(setup, "setup deploy"))]
-    row = _race(names, UPDATE, "4 updates (t3.micro) at once")
+    row = _race(names, UPDATE, "4 updates (t3.micro) at once", existing_versions=1)
     aws_state.cleanup(UPSTREAM, names)
     return [row]
 
@@ -802,7 +811,7 @@ def case_consistency(operation: str, times: int = 3) -> list[Row]:
         setup = deploy(names)
         if setup.rc != 0:
             return [Row("consistency", short, False, ok(setup, "setup deploy"))]
-        overrides = UPDATE
+        overrides = GROUP_UPDATE
     run = deploy(names, overrides=overrides, faults=Faults(scripted={operation: [INVALID_PROFILE] * times}))
     injected = sum(1 for c in run.calls if c.fault.startswith("scripted"))
     reported = _retries_reported(run, operation)
