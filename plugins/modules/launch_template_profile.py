@@ -120,6 +120,8 @@ options:
       - Before writing, check with C(GetInstanceProfile) that the instance profile exists, holds a role,
         and (for O(instance_profile_arn)) has that ARN; fail otherwise. EC2 itself accepts a missing profile
         and fails only when an instance launches.
+      - Not repeated when the version in use already references the profile exactly as given (no version is
+        written for it then); M(cloudcred.ec2.instance_role_preflight) checks a template's profile on demand.
       - V(false) makes no IAM call (for deployers without C(iam:GetInstanceProfile)); a name and an ARN
         then count as the same profile when the ARN ends in that name.
     type: bool
@@ -447,6 +449,19 @@ def ensure_template(client, *, params, wanted, writes):
     )
 
 
+def names_profile_as_given(original, reference) -> bool:
+    """True when the version in use already references the profile exactly as given (same name or ARN).
+
+    The profile is checked before writing a version that references it; when the version in use
+    already does, no version is written for the profile, and checking it again would cost a call on
+    every run that changes nothing (cloudcred.ec2.instance_role_preflight checks it on demand).
+    """
+    if original is None:
+        return False
+    current = (original["source"].get("LaunchTemplateData") or {}).get("IamInstanceProfile") or {}
+    return all(current.get(key) == value for key, value in reference.items())
+
+
 def ensure_present(original, client, *, shape, params, wanted, writes):
     changed = False
     state = current_state(original)
@@ -614,13 +629,13 @@ def main():
         original = read_template(ec2, params)
         if present:
             profile = None
-            if params["validate_instance_profile"]:
+            reference = profile_reference(params["instance_profile_name"], params["instance_profile_arn"])
+            if params["validate_instance_profile"] and not names_profile_as_given(original, reference):
                 profile = usable_instance_profile(
                     module.client("iam", retry_decorator=AWSRetry.jittered_backoff()),
                     name=params["instance_profile_name"],
                     arn=params["instance_profile_arn"],
                 )
-            reference = profile_reference(params["instance_profile_name"], params["instance_profile_arn"])
             wanted = {
                 "decision": {
                     "wanted_profile": reference,

@@ -20,7 +20,7 @@ TRUST = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 GUIDE_DATA = {"ImageId": "ami-04d5cc9b88example", "InstanceType": "t2.micro"}
-API_BUDGET = 3  # calls a run that changes nothing may make
+API_BUDGET = 2  # calls a run that changes nothing may make
 SECOND = 2  # version numbers
 THIRD = 3
 MUTATING = {"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "ModifyLaunchTemplate", "CreateTags", "DeleteTags"}
@@ -105,11 +105,20 @@ def test_rerun_is_ok_within_the_api_budget(aws, capsys, calls):
     assert result["version_number"] == 1
     assert len(calls) <= API_BUDGET, calls
     assert not MUTATING & set(calls)
-    assert calls == ["DescribeLaunchTemplateVersions", "DescribeTags", "GetInstanceProfile"]
+    # the version in use already names the profile as given: no version to write, no IAM check
+    assert calls == ["DescribeLaunchTemplateVersions", "DescribeTags"]
     # without tags the template's tags are not even read
     result = run(capsys, calls, **GUIDE)
     assert result["changed"] is False
-    assert calls == ["DescribeLaunchTemplateVersions", "GetInstanceProfile"]
+    assert calls == ["DescribeLaunchTemplateVersions"]
+
+
+def test_a_different_profile_is_checked_before_the_new_version(aws, capsys, calls):
+    run(capsys, **GUIDE)
+    result = run(capsys, calls, **{**GUIDE, "instance_profile_name": "ltp-empty"})
+    assert result["failed"] is True and "instance_profile_name" in result["msg"]
+    assert "GetInstanceProfile" in calls and not MUTATING & set(calls)
+    assert len(versions(aws, "ltp-guide")) == 1
 
 
 def test_name_and_arn_of_the_same_profile_are_equal(aws, capsys, calls):
