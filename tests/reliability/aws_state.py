@@ -146,6 +146,7 @@ def snapshot(upstream: str, names: Names) -> dict:
             "desired": group["DesiredCapacity"],
             "zones": sorted(group["AvailabilityZones"]),
             "tags": {t["Key"]: t["Value"] for t in group.get("Tags", [])},
+            "instance_refreshes": _refreshes(c["autoscaling"], group),
         }
     with contextlib.suppress(botocore.exceptions.ClientError):
         state["deployer"] = {
@@ -155,6 +156,19 @@ def snapshot(upstream: str, names: Names) -> dict:
     text = json.dumps(state, sort_keys=True, default=str)
     text = re.sub(r"lt-[0-9a-f]{8,}", "lt-ID", text).replace(names.prefix, "rel-CASE-")
     return json.loads(text)
+
+
+def _refreshes(autoscaling, group: dict) -> int:
+    """Instance refreshes started on this group (not on an earlier group of the same name).
+
+    The emulator keeps no instance's launch template version of its own (it reports the current
+    default), so the refreshes started are what shows whether running instances were rolled onto a
+    new version.
+    """
+    with contextlib.suppress(botocore.exceptions.ClientError):
+        found = autoscaling.describe_instance_refreshes(AutoScalingGroupName=group["AutoScalingGroupName"])
+        return sum(1 for r in found["InstanceRefreshes"] if r["StartTime"] >= group["CreatedTime"])
+    return -1
 
 
 def diff(expected: dict, actual: dict, path: str = "") -> list[str]:

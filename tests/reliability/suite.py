@@ -410,7 +410,8 @@ def case_faults_template_module() -> list[Row]:
 
 # --- 2. crash ---------------------------------------------------------------------------------
 # (id, phase, operation, nth): phase "deploy" from nothing, "update" changes the instance type of
-# a deployed stack, "teardown" removes a deployed stack.
+# a deployed stack, "teardown" removes a deployed stack. The state compared counts the instance
+# refreshes started on the group: an update whose refresh a crash lost has not converged.
 CRASH_POINTS = [
     ("after CreateRole", "deploy", "iam.CreateRole", 1),
     ("after AttachRolePolicy", "deploy", "iam.AttachRolePolicy", 1),
@@ -421,6 +422,7 @@ CRASH_POINTS = [
     ("after CreateAutoScalingGroup", "deploy", "autoscaling.CreateAutoScalingGroup", 1),
     ("after CreateLaunchTemplateVersion", "update", "ec2.CreateLaunchTemplateVersion", 1),
     ("after ModifyLaunchTemplate", "update", "ec2.ModifyLaunchTemplate", 1),
+    ("after StartInstanceRefresh", "update", "autoscaling.StartInstanceRefresh", 1),
     ("after UpdateAutoScalingGroup", "group-update", "autoscaling.UpdateAutoScalingGroup", 1),
     ("after DeleteAutoScalingGroup", "teardown", "autoscaling.DeleteAutoScalingGroup", 1),
     ("after RemoveRoleFromInstanceProfile", "teardown", "iam.RemoveRoleFromInstanceProfile", 1),
@@ -613,7 +615,8 @@ def case_bad_modules() -> list[Row]:
 
 def case_bad_role() -> list[Row]:
     rows = []
-    names = fresh("bad")
+    # Not "bad": case_bad_modules runs at the same time and cleans up rel-bad-* (this deployer too).
+    names = fresh("badrole")
     for case_id, overrides, option in cases.ROLE_CASES:
         run = deploy(names, overrides=overrides)
         text = run.error() + "\n" + run.output
