@@ -132,7 +132,7 @@ def snapshot(upstream: str, names: Names) -> dict:
                 str(v["VersionNumber"]): v["LaunchTemplateData"]
                 for v in sorted(versions, key=lambda v: v["VersionNumber"])
             },
-            "tags": {t["Key"]: t["Value"] for t in template.get("Tags", [])},
+            "tags": _template_tags(c["ec2"], template["LaunchTemplateId"]),
         }
     for group in c["autoscaling"].describe_auto_scaling_groups()["AutoScalingGroups"]:
         if not group["AutoScalingGroupName"].startswith(names.prefix):
@@ -156,6 +156,13 @@ def snapshot(upstream: str, names: Names) -> dict:
     text = json.dumps(state, sort_keys=True, default=str)
     text = re.sub(r"lt-[0-9a-f]{8,}", "lt-ID", text).replace(names.prefix, "rel-CASE-")
     return json.loads(text)
+
+
+def _template_tags(ec2, template_id: str) -> dict:
+    """The template's tags as DescribeTags has them (the emulator's DescribeLaunchTemplates keeps
+    showing the tags of the creation after CreateTags/DeleteTags; AWS shows the same in both)."""
+    found = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [template_id]}])["Tags"]
+    return {t["Key"]: t["Value"] for t in found}
 
 
 def _refreshes(autoscaling, group: dict) -> int:

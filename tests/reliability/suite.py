@@ -786,6 +786,122 @@ def case_module_lifecycle() -> list[Row]:
     return rows
 
 
+def _opts(inline: dict, boundary: str, tags: dict) -> dict:
+    return {
+        "asg_instance_role_inline_policies": inline,
+        "asg_instance_role_permissions_boundary": boundary,
+        "asg_instance_role_tags": tags,
+    }
+
+
+_S3 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+_LOGS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}
+ROLE_OPTIONS_V1 = _opts({"app": _S3}, "PowerUserAccess", {"suite": "reliability", "team": "a"})
+ROLE_OPTIONS_V2 = _opts({"logs": _LOGS}, "", {"suite": "reliability", "owner": "b"})
+
+
+def _options_applied(names: Names) -> str:
+    """'' when the role, profile, template and group carry ROLE_OPTIONS_V2 and the default trust."""
+    state = aws_state.snapshot(UPSTREAM, names)
+    role = next(iter(state["roles"].values()), {})
+    tags = ROLE_OPTIONS_V2["asg_instance_role_tags"]
+    seen = {
+        "inline": sorted(role.get("inline", {})),
+        "boundary": role.get("boundary"),
+        "role tags": role.get("tags"),
+        "template tags": next(iter(state["launch_templates"].values()), {}).get("tags"),
+        "group tags": next(iter(state["groups"].values()), {}).get("tags"),
+        "trust": _principals(role.get("trust", {})),
+    }
+    wanted = {
+        "inline": ["logs"],
+        "boundary": None,
+        "role tags": tags,
+        "template tags": tags,
+        "group tags": tags,
+        "trust": ["Service:ec2.amazonaws.com"],
+    }
+    wrong = [f"{key} {seen[key]} (want {wanted[key]})" for key in wanted if seen[key] != wanted[key]]
+    return "; ".join(wrong)
+
+
+def case_role_options() -> list[Row]:
+    """The role given inline policies, a boundary and tags, then all three changed (--check first),
+    a drifted trust policy repaired, and a teardown that purges the deployer's policy. Also what
+    makes the role's IAM actions for these options seen by the permissions check."""
+    names = fresh("opts")
+    # Without the options first, so that each is added to an existing role (PutRolePermissionsBoundary,
+    # TagRole, ...), then changed and removed.
+    for step in (deploy(names), deploy(names, overrides=ROLE_OPTIONS_V1)):
+        if step.rc != 0:
+            aws_state.cleanup(UPSTREAM, names)
+            return [Row("check mode", "role options: deploy", False, ok(step, "deploy"))]
+    rows = [
+        _check_row(
+            "deploy --check: inline, boundary, tags changed", deploy(names, check=True, overrides=ROLE_OPTIONS_V2), True
+        )
+    ]
+    change = deploy(names, overrides=ROLE_OPTIONS_V2)
+    again = deploy(names, overrides=ROLE_OPTIONS_V2)
+    problem = ok(change, "change") or _options_applied(names) or ok(again, "rerun")
+    if not problem and again.writes:
+        problem = f"rerun wrote {[c.operation.split('.')[1] for c in again.writes]}"
+    wrote = sorted({c.operation.split(".")[1] for c in change.writes})
+    rows.append(
+        Row("check mode", "role options changed, rerun writes nothing", not problem, problem or f"wrote {wrote}")
+    )
+    # No new template version was made: the running instances are already on the version in use,
+    # and pick up the role's new policies through their credentials; replacing them is needless.
+    versions = sorted({c.operation.split(".")[1] for c in change.writes if "LaunchTemplate" in c.operation})
+    refreshed = [c for c in change.writes if c.operation == "autoscaling.StartInstanceRefresh"]
+    problem = ok(change, "change") or (
+        f"StartInstanceRefresh although the template writes were only {versions or 'tags'}" if refreshed else ""
+    )
+    rows.append(
+        Row(
+            "check mode",
+            "tags/policies change: no instance refresh",
+            not problem,
+            problem or "no refresh (no new version in use)",
+        )
+    )
+    # Someone widens the trust policy by hand; the role puts EC2-only trust back.
+    iam = aws_state.clients(UPSTREAM)["iam"]
+    widened = _trust()
+    widened["Statement"][0]["Principal"] = {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}
+    iam.update_assume_role_policy(RoleName=names.role, PolicyDocument=json.dumps(widened))
+    repair = deploy(names, overrides=ROLE_OPTIONS_V2)
+    problem = ok(repair, "deploy") or _options_applied(names)
+    wrote = [c.operation.split(".")[1] for c in repair.writes]
+    if not problem and wrote != ["UpdateAssumeRolePolicy"]:
+        problem = f"wrote {wrote}, want ['UpdateAssumeRolePolicy']"
+    rows.append(
+        Row("secure", "trust widened by hand: role restores EC2 only", not problem, problem or f"wrote {wrote}")
+    )
+    purge = {**ROLE_OPTIONS_V2, "asg_instance_role_purge_deployer_policy": True}
+    rows.append(
+        _check_row("teardown --check, purging the deployer policy", teardown(names, check=True, overrides=purge), True)
+    )
+    down = teardown(names, overrides=purge)
+    state = aws_state.snapshot(UPSTREAM, names)
+    left = {k: list(state[k]) for k in ("roles", "instance_profiles", "launch_templates", "groups") if state[k]}
+    problem = (
+        ok(down, "teardown")
+        or (f"left {left}" if left else "")
+        or (f"deployer policies left: {list(state['deployer'])}" if state["deployer"] else "")
+    )
+    rows.append(
+        Row(
+            "check mode",
+            "teardown purging the deployer policy",
+            not problem,
+            problem or "nothing left, deployer policy gone",
+        )
+    )
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
 # --- 6. eventual consistency ------------------------------------------------------------------
 INVALID_PROFILE = (400, "ValidationError", "Invalid IAM Instance Profile name")
 
@@ -1031,6 +1147,7 @@ def jobs() -> list[tuple[str, object]]:
         ("bad input", case_bad_role),
         ("check mode", case_check_role),
         ("check mode", case_module_lifecycle),
+        ("check mode", case_role_options),
         ("consistency", functools.partial(case_consistency, "autoscaling.CreateAutoScalingGroup")),
         ("consistency", functools.partial(case_consistency, "autoscaling.UpdateAutoScalingGroup")),
         ("consistency", case_consistency_bounded),
