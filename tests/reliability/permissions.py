@@ -24,28 +24,6 @@ ROLE = "cloudcred.ec2.asg_instance_role"
 PREFLIGHT = "cloudcred.ec2.instance_role_preflight"
 _SIMULATOR = "the policy simulator runs only against AWS itself (with an endpoint_url the check is 'unverified')"
 _DEPLOYER_KINDS = "the same inline-policy calls for a deployer of type group or role (the suite's deployer is a user)"
-_ROLE_OPTIONS = (
-    "only with role tags, inline policies, a boundary, a changed trust or description, or the deployer policy's"
-    " purge, which the suite's role runs do not use; the modules' own rows check these actions as calls"
-)
-_ROLE_OPTION_ACTIONS = (
-    "iam:UpdateRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:PutRolePermissionsBoundary",
-    "iam:DeleteRolePermissionsBoundary",
-    "iam:PutRolePolicy",
-    "iam:GetRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:TagInstanceProfile",
-    "iam:UntagInstanceProfile",
-    "iam:DeleteUserPolicy",
-    "ec2:CreateTags",
-    "ec2:DeleteTags",
-    "autoscaling:CreateOrUpdateTags",
-    "autoscaling:DeleteTags",
-)
 # Actions a component needs that the suite cannot see as calls, each with the reason: AWS
 # authorises them inside another call, or the code calls them only where the emulator is not.
 UNSEEN = {
@@ -56,7 +34,6 @@ UNSEEN = {
         "iam:SimulatePrincipalPolicy": _SIMULATOR,
         **{f"iam:{verb}{kind}Policy": _DEPLOYER_KINDS for verb in ("Get", "Put", "Delete") for kind in ("Group",)},
         "iam:ListGroupPolicies": _DEPLOYER_KINDS,
-        **{action: _ROLE_OPTIONS for action in _ROLE_OPTION_ACTIONS},
     },
     PREFLIGHT: {"iam:SimulatePrincipalPolicy": _SIMULATOR},
 }
