@@ -10,6 +10,14 @@ The emulator lacks a few operations that amazon.aws modules call (they answer 50
 implemented"). For those only, and only when the emulator answers 501, the proxy answers what
 AWS answers in the case at hand, so that both sides can run the same job twice. The call is
 still counted. ``STUBS`` is the whole list; the benchmark reports how often each was used.
+
+One answer of the emulator differs from AWS's in a way that changes what a module does:
+moto copies ``CreateLaunchTemplate``'s own ``TagSpecifications`` (the tags of the template)
+into version 1's ``LaunchTemplateData``, where EC2 never puts them (it rejects the
+``launch-template`` resource type there). amazon.aws.ec2_launch_template then sees a version
+that differs from what it wants and writes a new one on the next run, on the emulator only.
+``CORRECTIONS`` removes them from ``DescribeLaunchTemplateVersions`` answers; the benchmark
+reports how many answers were corrected.
 """
 
 from __future__ import annotations
@@ -21,8 +29,10 @@ import threading
 import time
 import urllib.parse
 import uuid
+import xml.etree.ElementTree as ET
 
 NOT_IMPLEMENTED = 501
+OK = 200
 
 # AWS's answers when the operation has nothing to do. Keys: "service.Operation".
 STUBS = {
@@ -38,6 +48,35 @@ STUBS = {
         "<unsuccessfullyDeletedLaunchTemplateVersionSet/></DeleteLaunchTemplateVersionsResponse>"
     ),
 }
+
+
+def _without_template_tags(payload: bytes) -> bytes | None:
+    """The answer without ``launch-template`` tag specifications in version data; None if it has none."""
+    if b"<resourceType>launch-template</resourceType>" not in payload:
+        return None
+    root = ET.fromstring(payload)  # noqa: S314 - the emulator's answer, on this machine
+    ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+
+    def q(tag: str) -> str:
+        return f"{{{ns}}}{tag}" if ns else tag
+
+    removed = False
+    for data in root.iter(q("launchTemplateData")):
+        for spec_set in data.findall(q("tagSpecificationSet")):
+            for item in spec_set.findall(q("item")):
+                if item.findtext(q("resourceType")) == "launch-template":
+                    spec_set.remove(item)
+                    removed = True
+            if not len(spec_set):
+                data.remove(spec_set)
+    if not removed:
+        return None
+    ET.register_namespace("", ns)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+# Answers the emulator gets wrong, corrected to AWS's. Keys: "service.Operation".
+CORRECTIONS = {"ec2.DescribeLaunchTemplateVersions": _without_template_tags}
 
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -61,12 +100,15 @@ class Recorder:
         self._lock = threading.Lock()
         self.calls: list[tuple[float, float, str, int]] = []
         self.stubbed: dict[str, int] = {}
+        self.corrected: dict[str, int] = {}
 
-    def add(self, start: float, end: float, operation: str, status: int, stubbed: bool = False) -> None:
+    def add(self, start, end, operation: str, status: int, *, stubbed: bool = False, corrected: bool = False) -> None:
         with self._lock:
             self.calls.append((start, end, operation, status))
             if stubbed:
                 self.stubbed[operation] = self.stubbed.get(operation, 0) + 1
+            if corrected:
+                self.corrected[operation] = self.corrected.get(operation, 0) + 1
 
     def mark(self) -> int:
         with self._lock:
@@ -127,8 +169,13 @@ def make_handler(upstream: Upstream, recorder: Recorder):
             if stubbed:
                 status, out_headers = 200, [("Content-Type", "text/xml")]
                 payload = STUBS[operation].format(rid=uuid.uuid4()).encode()
+            corrected = None
+            if status == OK and operation in CORRECTIONS:
+                corrected = CORRECTIONS[operation](payload)
+                if corrected is not None:
+                    payload = corrected
             # Recorded before the answer leaves, so no caller sees a response not yet counted.
-            recorder.add(start, time.time(), operation, status, stubbed)
+            recorder.add(start, time.time(), operation, status, stubbed=stubbed, corrected=corrected is not None)
             self.send_response(status)
             for key, value in out_headers:
                 if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
