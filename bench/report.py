@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 
-# One place for what counts as a write: operations whose names start with these verbs.
-WRITE_PREFIXES = (
-    "Create", "Delete", "Put", "Attach", "Detach", "Add", "Remove", "Update", "Modify", "Tag", "Untag",
-    "Start", "Set", "Cancel", "Suspend", "Resume", "Enable", "Disable",
-)  # fmt: skip
+# One place for what counts as a write: every operation whose name does not start with one of
+# these read-only verbs (so an unexpected verb, such as RunInstances, counts as a write).
+READ_PREFIXES = ("Describe", "Get", "List", "Simulate")
 
 SDK_PACKAGES = ("boto3", "botocore")
 
 
 def is_write(operation: str) -> bool:
-    """True when ``service.Operation`` mutates (by the verb its name starts with)."""
-    return operation.split(".", 1)[-1].startswith(WRITE_PREFIXES)
+    """True when ``service.Operation`` mutates (any verb but the read-only ones)."""
+    return not operation.split(".", 1)[-1].startswith(READ_PREFIXES)
+
+
+def op_name(operation: str) -> str:
+    """``Operation`` of ``service.Operation``, starred when it writes."""
+    return operation.split(".", 1)[-1] + ("*" if is_write(operation) else "")
 
 
 @dataclass
@@ -33,6 +37,14 @@ class Run:
     events: list
     started: float
     output: str = ""
+    cpu: float | None = None  # user + system seconds of ansible-playbook and its children
+
+    @property
+    def writes(self) -> list[str]:
+        return [c[2] for c in self.calls if is_write(c[2])]
+
+    def by_operation(self) -> Counter:
+        return Counter(c[2] for c in self.calls)
 
     @property
     def n_calls(self) -> int:
@@ -58,6 +70,10 @@ def med_calls(runs: list[Run]):
 
 def med_secs(runs: list[Run]):
     return median([r.seconds for r in runs])
+
+
+def med_cpu(runs: list[Run]):
+    return median([r.cpu for r in runs])
 
 
 def _span(values: list[int]) -> str:
@@ -127,7 +143,7 @@ def ops_summary(ops: list[str]) -> str:
     """Calls in order, repeats folded, writes starred: 'GetRole, ListRolePolicies x2, PutRolePolicy*'."""
     out: list[list] = []
     for op in ops:
-        name = op.split(".", 1)[-1] + ("*" if is_write(op) else "")
+        name = op_name(op)
         if out and out[-1][0] == name:
             out[-1][1] += 1
         else:
@@ -135,17 +151,63 @@ def ops_summary(ops: list[str]) -> str:
     return ", ".join(n if k == 1 else f"{n} x{k}" for n, k in out) or "-"
 
 
+def _quiet(task: dict) -> bool:
+    """A task that made no AWS call and ran no AWS module: a skipped one, or set_fact, assert, include..."""
+    return not task["calls"] and (task["status"] == "skipped" or task["action"].startswith("ansible."))
+
+
+def _folded(tasks: list[dict]) -> list:
+    kinds = Counter("skipped" if t["status"] == "skipped" else t["action"].rsplit(".", 1)[-1] for t in tasks)
+    what = ", ".join(k if n == 1 else f"{k} x{n}" for k, n in kinds.most_common())
+    return [f"({len(tasks)} tasks without AWS calls: {what})", "", "", secs(sum(t["seconds"] for t in tasks)), 0, ""]
+
+
 def task_table(run: Run) -> str:
+    """The run's tasks with their seconds and calls; runs of tasks without AWS calls folded into one row."""
     tasks = per_task(run)
     first = tasks[0]["start"] if tasks else run.started + run.seconds
     last = max((t.get("end", t["start"]) for t in tasks), default=first)
-    rows = [["(start-up: interpreter, plugins, inventory, playbook)", "", secs(first - run.started), 0, ""]]
+    rows = [["(start-up: interpreter, plugins, inventory, playbook)", "", "", secs(first - run.started), 0, ""]]
+    quiet: list[dict] = []
     for t in tasks:
-        name = t["name"] + (f" [{t['items']} items]" if t["items"] else "")
-        rows.append([name, t["action"], secs(t["seconds"]), len(t["calls"]), ops_summary(t["calls"])])
-    rows.append(["(wrap-up: stats, exit)", "", secs(run.started + run.seconds - last), 0, ""])
-    rows.append(["**total**", "", secs(run.seconds), run.n_calls, f"{run.n_writes} writes"])
-    return table(["task", "module", "s", "calls", "calls in order (* = write)"], rows)
+        if _quiet(t):
+            quiet.append(t)
+            continue
+        if quiet:
+            rows.append(_folded(quiet))
+            quiet = []
+        # Role tasks are named "<role> : <task>"; the role is the same throughout.
+        name = t["name"].split(" : ", 1)[-1] + (f" [{t['items']} items]" if t["items"] else "")
+        rows.append([name, t["action"], t["status"], secs(t["seconds"]), len(t["calls"]), ops_summary(t["calls"])])
+    if quiet:
+        rows.append(_folded(quiet))
+    rows.append(["(wrap-up: stats, exit)", "", "", secs(run.started + run.seconds - last), 0, ""])
+    rows.append(["**total**", "", "", secs(run.seconds), run.n_calls, f"{run.n_writes} writes"])
+    return table(["task", "module", "result", "s", "calls", "calls in order (* = write)"], rows)
+
+
+def span_of(values: list[int]) -> str:
+    """'n', or 'lo-hi' when the runs disagree."""
+    return _span(values) if values else "-"
+
+
+def operations_table(sides: dict[str, list[Run]]) -> str:
+    """Calls per operation, one column per side: the count of one run, a range when runs differ."""
+    counters = {side: [r.by_operation() for r in runs] for side, runs in sides.items()}
+    ops: list[str] = []
+    for runs in counters.values():
+        for counter in runs:
+            ops += [op for op in counter if op not in ops]
+    # Reads first, then writes; by service and name within each.
+    ops.sort(key=lambda op: (is_write(op), op))
+    rows = [
+        [f"{op.split('.', 1)[0]}", op_name(op)] + [span_of([c[op] for c in runs]) for runs in counters.values()]
+        for op in ops
+    ]
+    totals = [span_of([sum(c.values()) for c in runs]) for runs in counters.values()]
+    writes = [span_of([sum(n for op, n in c.items() if is_write(op)) for c in runs]) for runs in counters.values()]
+    rows += [["", "**total**", *totals], ["", "**writes**", *writes]]
+    return table(["service", "operation (* = write)", *counters], rows)
 
 
 def parse_importtime(stderr: str) -> tuple[dict[str, float], float]:

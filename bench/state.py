@@ -3,7 +3,8 @@
 """The benchmark's resources on the emulator: reset between runs, and what a teardown left.
 
 Everything here talks to the emulator directly (not through the recording proxy), so none of
-it is counted. Only names the benchmark uses are touched.
+it is counted. Only names the benchmark uses are touched, in the account given (LocalStack takes
+a 12-digit access key id for the account id: each side of the benchmark has its own account).
 """
 
 from __future__ import annotations
@@ -17,16 +18,22 @@ import botocore.exceptions
 
 JOB_PREFIXES = ("qateam-", "bench-scale-", "my-lt-with-instance-profile")
 DEPLOYER = "qateam-deployer"
+# Made once by bench/baseline/fixtures.yml; cleanup(keep_fixtures=True) leaves them.
+FIXTURES = (DEPLOYER, "qateam-boundary")
 
 
 def _mine(name: str) -> bool:
     return name.startswith(JOB_PREFIXES)
 
 
-def clients(upstream: str) -> dict:
+def clients(upstream: str, account: str) -> dict:
     cfg = botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"})
-    kw = {"endpoint_url": upstream, "region_name": os.environ.get("AWS_REGION", "us-east-1"), "config": cfg}
-    return {name: boto3.client(name, **kw) for name in ("iam", "ec2", "autoscaling")}
+    session = boto3.Session(
+        aws_access_key_id=account,
+        aws_secret_access_key="test",  # noqa: S106 - the emulator's
+        region_name=os.environ.get("AWS_REGION", "us-east-1"),
+    )
+    return {name: session.client(name, endpoint_url=upstream, config=cfg) for name in ("iam", "ec2", "autoscaling")}
 
 
 def _groups(c) -> list[str]:
@@ -73,30 +80,44 @@ def _delete_profile(iam, profile: dict) -> None:
     iam.delete_instance_profile(InstanceProfileName=profile["InstanceProfileName"])
 
 
-def cleanup(upstream: str) -> None:
-    """Delete every benchmark resource: groups, templates, profiles, roles, users, policies."""
-    c = clients(upstream)
+def _delete_user_unless_fixture(iam, user: dict, keep_fixtures: bool) -> None:
+    """Delete the user; a kept fixture only loses its inline policies (the job's PassRole policy)."""
+    if keep_fixtures and user["UserName"] in FIXTURES:
+        for pol in iam.list_user_policies(UserName=user["UserName"])["PolicyNames"]:
+            iam.delete_user_policy(UserName=user["UserName"], PolicyName=pol)
+    else:
+        _delete_user(iam, user["UserName"])
+
+
+def cleanup(upstream: str, account: str, *, keep_fixtures: bool = False) -> None:
+    """Delete every benchmark resource: groups, templates, profiles, roles, users, policies.
+
+    With ``keep_fixtures``, the deployer user and the boundary policy stay (the deployer's
+    inline policies go).
+    """
+    c = clients(upstream, account)
     iam = c["iam"]
     for name in _groups(c):
         c["autoscaling"].delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
     for template in _templates(c):
         c["ec2"].delete_launch_template(LaunchTemplateId=template["LaunchTemplateId"])
+    kept = FIXTURES if keep_fixtures else ()
     iam_kinds = (
         ("list_instance_profiles", "InstanceProfiles", {}, "InstanceProfileName", lambda p: _delete_profile(iam, p)),
         ("list_roles", "Roles", {}, "RoleName", lambda r: _delete_role(iam, r["RoleName"])),
-        ("list_users", "Users", {}, "UserName", lambda u: _delete_user(iam, u["UserName"])),
+        ("list_users", "Users", {}, "UserName", lambda u: _delete_user_unless_fixture(iam, u, keep_fixtures)),
         ("list_policies", "Policies", {"Scope": "Local"}, "PolicyName", lambda p: _delete_policy(iam, p["Arn"])),
     )
     # Profiles before roles, users before the policies they could hold.
     for operation, key, kw, name_key, delete in iam_kinds:
         for item in _paged(c, operation, key, **kw):
-            if _mine(item[name_key]):
+            if _mine(item[name_key]) and not (operation == "list_policies" and item[name_key] in kept):
                 delete(item)
 
 
-def leftovers(upstream: str) -> list[str]:
+def leftovers(upstream: str, account: str) -> list[str]:
     """Job resources still there after a teardown (the fixtures, boundary and deployer, excepted)."""
-    c = clients(upstream)
+    c = clients(upstream, account)
     left = [f"group {name}" for name in _groups(c)]
     left += [f"launch template {t['LaunchTemplateName']}" for t in _templates(c)]
     left += [
