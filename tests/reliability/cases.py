@@ -227,6 +227,62 @@ ROLE_CASES: list[tuple[str, dict, str]] = [
         {"asg_instance_role_asg_availability_zones": []},
         "asg_instance_role_asg_availability_zones|asg_instance_role_asg_vpc_zone_identifier",
     ),
+    ("role-path-bad", {"asg_instance_role_path": "team"}, "asg_instance_role_path"),
+    (
+        "role-inline-bad-json-object",
+        {"asg_instance_role_inline_policies": {"app": "{bad json}"}},
+        "asg_instance_role_inline_policies",
+    ),
+    (
+        "role-managed-bad-arn",
+        {"asg_instance_role_managed_policies": ["arn:aws:iam:policy/Nope"]},
+        "asg_instance_role_managed_policies",
+    ),
+    (
+        "role-boundary-bad-arn",
+        {"asg_instance_role_permissions_boundary": "arn:aws:s3:::not-a-policy"},
+        "asg_instance_role_permissions_boundary",
+    ),
+    (
+        "role-lt-data-profile",
+        {
+            "asg_instance_role_launch_template_data": {
+                "ImageId": "ami-04d5cc9b88example",
+                "IamInstanceProfile": {"Name": "other"},
+            }
+        },
+        "asg_instance_role_launch_template_data",
+    ),
+    (
+        "role-lt-data-nested-snake-case",
+        {
+            "asg_instance_role_launch_template_data": {
+                "ImageId": "ami-04d5cc9b88example",
+                "MetadataOptions": {"http_put_response_hop_limit": 2},
+            }
+        },
+        "asg_instance_role_launch_template_data",
+    ),
+    (
+        "role-lt-data-imdsv1",
+        {
+            "asg_instance_role_launch_template_data": {
+                "ImageId": "ami-04d5cc9b88example",
+                "MetadataOptions": {"HttpTokens": "optional"},
+            }
+        },
+        "asg_instance_role_launch_template_data|asg_instance_role_require_imdsv2",
+    ),
+    (
+        "role-lt-name-bad",
+        {"asg_instance_role_launch_template_name": "bad name!"},
+        "asg_instance_role_launch_template_name",
+    ),
+    (
+        "role-tag-key-too-long",
+        {"asg_instance_role_tags": {"k" * 129: "v"}},
+        "asg_instance_role_tags",
+    ),
     (
         "role-deployer-missing",
         {"asg_instance_role_deployer": {"type": "user", "name": P + "nobody"}},

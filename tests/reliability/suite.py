@@ -360,6 +360,50 @@ def case_faults_lost_responses() -> list[Row]:
     ]
 
 
+# The group's deletion is judged on its own, so that its outcome does not hide the others'.
+TEARDOWN_WRITES = (
+    "ec2.DeleteLaunchTemplate",
+    "iam.DeleteUserPolicy",
+    "iam.RemoveRoleFromInstanceProfile",
+    "iam.DeleteInstanceProfile",
+    "iam.DetachRolePolicy",
+    "iam.DeleteRole",
+)
+
+
+def case_faults_teardown() -> list[Row]:
+    """Teardown (purging the deployer policy) of a deployed stack under random faults, then with
+    each write's first answer lost: nothing may be left."""
+    ref = {**reference("teardown"), "deployer": {}}
+    rows = []
+    for label, case, lost_ops in (
+        ("teardown: throttle/500/503 + latency", "tdfaults", ()),
+        ("teardown: 500 after DeleteAutoScalingGroup", "tdlostgrp", ("autoscaling.DeleteAutoScalingGroup",)),
+        ("teardown: 500 after commit, each other write", "tdlost", TEARDOWN_WRITES),
+    ):
+        names = fresh(case)
+        setup = deploy(names)
+        if setup.rc != 0:
+            rows.append(Row("faults", label, False, ok(setup, "setup deploy")))
+            aws_state.cleanup(UPSTREAM, names)
+            continue
+        if lost_ops:
+            faults = Faults(post_commit_once=lost_ops)
+        else:
+            faults = Faults(seed=13, fault_rate=FAULT_RATE, latency_rate=0.3)
+        run = teardown(names, faults=faults, overrides={"asg_instance_role_purge_deployer_policy": True})
+        problem = ok(run, "teardown") or state_matches(names, ref)
+        if not lost_ops:
+            problem = problem or share_too_low(run)
+            detail = fmt_faults(run)
+        else:
+            lost = sorted(c.operation.split(".")[1] for c in run.calls if c.fault == "post-commit-500")
+            detail = f"lost answers of {len(lost)} writes ({', '.join(lost)})"
+        rows.append(Row("faults", label, not problem, " | ".join(filter(None, [problem, detail]))))
+        aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
 def case_faults_chain() -> list[Row]:
     """The modules alone (no role): random faults, then every write's first answer lost."""
     ref = reference("chain")
@@ -1139,6 +1183,7 @@ def jobs() -> list[tuple[str, object]]:
         ("faults", case_faults_lost_responses),
         ("faults", case_faults_template_module),
         ("faults", case_faults_chain),
+        ("faults", case_faults_teardown),
         *[("crash", functools.partial(case_crash, p)) for p in CRASH_POINTS + CHAIN_CRASH_POINTS],
         ("race", case_race_fresh),
         ("race", case_race_update),
