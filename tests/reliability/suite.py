@@ -6,8 +6,9 @@ Runs the real playbooks and modules against the suite's own LocalStack through a
 proxy (faultproxy.py), and checks what must hold:
 
 1. faults      throttling/500/503/latency on >=30% of calls, and lost responses of writes: the
-               deploy succeeds and its state equals a fault-free deploy's
-2. crash       SIGKILL at each step boundary (deploy, update, teardown); the rerun converges
+               deploy succeeds and its state equals a fault-free deploy's; a teardown leaves nothing
+2. crash       SIGKILL at each step boundary (deploy, update, teardown); the rerun converges (the
+               state compared includes the instance refreshes started)
 3. race        four deploys of one role at once: one role, profile, group; no stray version
 4. bad input   modules and role: clear error naming the option, no write
 5. check mode  every --check run: zero mutating calls
