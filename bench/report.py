@@ -159,7 +159,8 @@ def _quiet(task: dict) -> bool:
 def _folded(tasks: list[dict]) -> list:
     kinds = Counter("skipped" if t["status"] == "skipped" else t["action"].rsplit(".", 1)[-1] for t in tasks)
     what = ", ".join(k if n == 1 else f"{k} x{n}" for k, n in kinds.most_common())
-    return [f"({len(tasks)} tasks without AWS calls: {what})", "", "", secs(sum(t["seconds"] for t in tasks)), 0, ""]
+    count = f"{len(tasks)} task" + ("" if len(tasks) == 1 else "s")
+    return [f"({count} without AWS calls: {what})", "", "", secs(sum(t["seconds"] for t in tasks)), 0, ""]
 
 
 def task_table(run: Run) -> str:
