@@ -743,8 +743,9 @@ METHOD = """\
   write is any operation whose name does not start with {reads}. Seconds: wall time of the whole
   `ansible-playbook` process (start-up included), median of the runs; CPU seconds: user + system time of
   `ansible-playbook` and everything it ran (not the emulator), which a busy machine disturbs less.
-- Emulator gaps: {stubs} answer 501 on this emulator. The proxy answers those, and only on a 501, with
-  AWS's reply for the case (nothing to do), and counts them as calls. Used in this run: {stubbed}.
+- Emulator gaps: for {stubs}, which amazon.aws calls and an emulator may not implement, the proxy has
+  AWS's reply for the case (nothing to do); it answers with it only when the emulator answers 501, and
+  the call still counts. Used in this run: {stubbed}.
 - Emulator error corrected: moto copies `CreateLaunchTemplate`'s `TagSpecifications` (the template's own
   tags) into version 1's `LaunchTemplateData`, where EC2 never has them. amazon.aws.ec2_launch_template
   then writes a new version on the next run (`CreateLaunchTemplateVersion`, `ModifyLaunchTemplate`), on
