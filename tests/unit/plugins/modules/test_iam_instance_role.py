@@ -5,7 +5,6 @@
 import json
 
 import boto3
-import botocore.client
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
@@ -36,20 +35,6 @@ NO_CHANGE_BUDGET = 4  # calls of a run that changes nothing, plus one GetRolePol
 
 def is_mutating(operation):
     return not operation.startswith(("Get", "List", "Describe"))
-
-
-@pytest.fixture
-def calls(monkeypatch):
-    """Every AWS operation the module makes, in order (botocore's one choke point)."""
-    made = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        made.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return made
 
 
 @pytest.fixture

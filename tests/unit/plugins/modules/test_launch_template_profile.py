@@ -5,7 +5,6 @@
 import json
 
 import boto3
-import botocore.client
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
@@ -24,20 +23,6 @@ API_BUDGET = 2  # calls a run that changes nothing may make
 SECOND = 2  # version numbers
 THIRD = 3
 MUTATING = {"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "ModifyLaunchTemplate", "CreateTags", "DeleteTags"}
-
-
-@pytest.fixture
-def calls(monkeypatch):
-    """Every AWS operation the module makes, in order (botocore's one choke point)."""
-    made = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        made.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return made
 
 
 @pytest.fixture

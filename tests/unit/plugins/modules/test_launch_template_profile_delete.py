@@ -5,7 +5,6 @@
 import json
 
 import boto3
-import botocore.client
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
@@ -16,19 +15,6 @@ REGION = "us-east-1"
 GUIDE_DATA = {"ImageId": "ami-04d5cc9b88example", "InstanceType": "t2.micro"}
 DELETE = {"launch_template_name": "ltp-del", "state": "absent", "delete_launch_template": True}
 READS = ("Describe", "Get", "List")
-
-
-@pytest.fixture
-def calls(monkeypatch):
-    made = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        made.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return made
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures shared by the module tests."""
+
+import botocore.client
+import pytest
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Every AWS operation the module makes, in order (botocore's one choke point)."""
+    made = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        made.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return made
