@@ -37,7 +37,9 @@ help:
 
 # --- setup -----------------------------------------------------------------
 # requirements/extra-*.txt: pinned additions of one area (policy catalogue, docs, AWX tools).
-DEV_REQUIREMENTS := requirements/dev.txt $(sort $(wildcard requirements/extra-*.txt))
+# requirements.txt (the collection's own Python needs, ranges) goes in too, so the tools venv always has what
+# the collection declares: pip fits its ranges to the pins.
+DEV_REQUIREMENTS := requirements/dev.txt $(sort $(wildcard requirements/extra-*.txt)) requirements.txt
 
 $(VENV)/.stamp: $(DEV_REQUIREMENTS)
 	@py=$$(scripts/find-python 3.12) && echo "setup: tools on $$py" && \
@@ -110,7 +112,7 @@ reliability: setup
 	tests/reliability/run
 
 # --- ecosystem: docs site, release notes, Galaxy import check, AWX runner test -----------------------------
-.PHONY: docs changelog importer integration
+.PHONY: docs changelog importer awx
 # HTML reference (antsibull-docs + Sphinx) with the user guide and the AWX guide: docs/build/html/index.html
 docs: setup
 	scripts/docs
@@ -123,9 +125,11 @@ changelog: setup
 importer: setup
 	scripts/importer
 
-# tests/integration: the deploy playbook through ansible-runner as an AWX job does, the execution environment
-integration: setup
-	scripts/with-localstack scripts/pytest-run tests/integration
+# tests/awx (pytest): the deploy playbook through ansible-runner as an AWX job does, the AWX survey, the
+# execution environment and what ansible-builder's introspection finds in the installed collection.
+# (Not tests/integration: that is ansible-test's folder for integration targets; ours are the Molecule scenarios.)
+awx: setup
+	scripts/with-localstack scripts/pytest-run tests/awx
 
 clean:
 	-scripts/localstack stop

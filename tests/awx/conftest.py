@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures for tests/integration (make integration): the collection as an execution environment holds it.
+"""Fixtures for tests/awx (make awx): the collection as an execution environment holds it.
 
 These tests run against the AWS endpoint in AWS_ENDPOINT_URL (the embedded LocalStack in `make test`).
 """
@@ -95,7 +95,7 @@ def aws_env() -> dict:
     try:
         urllib.request.urlopen(endpoint.rstrip("/") + "/_localstack/health", timeout=5).read()
     except OSError as e:
-        pytest.fail(f"the AWS endpoint {endpoint} does not answer ({e}); run through `make integration`")
+        pytest.fail(f"the AWS endpoint {endpoint} does not answer ({e}); run through `make awx`")
     return {
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "test"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),

