@@ -88,8 +88,9 @@ sanity: setup
 unit: setup
 	scripts/pytest-run tests/unit
 
+# MOLECULE_SCENARIOS="a b": only those (default: every scenario of extensions/molecule/)
 molecule: setup
-	scripts/with-localstack scripts/molecule-all
+	scripts/with-localstack scripts/molecule-all $(MOLECULE_SCENARIOS)
 
 test: setup
 	scripts/run-tests
