@@ -55,6 +55,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam import (
     update_iam_assume_role_policy,
     update_iam_role,
 )
+from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import trust_problems
 from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
     INSTANCE_PROFILE_NAME_MAX,
     MANAGED_POLICIES_MAX,
@@ -127,6 +128,7 @@ def _trust_policy(params: dict, partition: str) -> dict:
     document, problem = policy_document("assume_role_policy_document", value)
     problem = problem or _principal_problem("assume_role_policy_document", document, trust=True)
     problem = problem or trust_policy_size_problem("assume_role_policy_document", document)
+    problem = problem or trust_problems("assume_role_policy_document", document, partition)[0]
     if problem:
         raise IamInstanceRoleError(problem)
     return document
@@ -235,16 +237,21 @@ def is_administrator_access(arn: str) -> bool:
     return bool(parts) and parts["account"] == "aws" and parts["resource"] == "AdministratorAccess"
 
 
-def policy_findings(wanted: Wanted, lint, *, trust_given: bool, strict: bool) -> tuple[list[str], list[str]]:
-    """``(warnings, failures)`` about what the role would be allowed to do: lint of the policies this
-    module writes (``lint`` is ``_policy_lint.lint_policies``), and AdministratorAccess among the managed
-    policies. ``failures`` is empty unless ``strict``."""
+def policy_findings(
+    wanted: Wanted, lint, *, trust_given: bool, strict: bool, partition: str = "aws"
+) -> tuple[list[str], list[str]]:
+    """``(warnings, failures)`` about what the role would be allowed to do: principals other than EC2 in
+    the trust policy, lint of the policies this module writes (``lint`` is ``_policy_lint.lint_policies``),
+    and AdministratorAccess among the managed policies. ``failures`` is empty unless ``strict``."""
     documents = {}
+    warnings, failures = [], []
     if trust_given:
         documents["assume_role_policy_document"] = wanted.trust
+        other_principals = trust_problems("assume_role_policy_document", wanted.trust, partition)[1]
+        if other_principals:
+            (failures if strict else warnings).append(other_principals)
     for policy_name, document in (wanted.inline_policies or {}).items():
         documents[f"inline_policies.{policy_name}"] = document
-    warnings, failures = [], []
     for finding in lint(documents) if documents else []:
         message = f"{finding['policy']}: {finding['message']} ({finding['kind']})"
         (failures if strict and finding["kind"] in STRICT_KINDS else warnings).append(message)
@@ -336,6 +343,19 @@ def path_problems(wanted: Wanted, role: dict | None, profile: dict | None) -> st
             f"not {wanted.profile_path}; the path of an instance profile cannot change in place"
         )
     return None
+
+
+def current_trust_problem(role: dict, wanted: Wanted, *, partition: str) -> str | None:
+    """What is wrong with the trust policy the role has now (widened by hand, or EC2 taken out), said
+    when this run replaces it; None when it passes the rules or is already the wanted one."""
+    current = role["assume_role_policy_document"] or {}
+    if not compare_policies(current, wanted.trust):
+        return None
+    refusal, others = trust_problems(f"the trust policy role {wanted.name} has now", current, partition)
+    found = refusal or others
+    if not found:
+        return None
+    return f"{found}; this run replaces it with assume_role_policy_document (UpdateAssumeRolePolicy)"
 
 
 def policies_to_check(wanted: Wanted, role: dict | None) -> list[tuple[str, str]]:
@@ -606,7 +626,7 @@ def wait_for_instance_profile_role(
         attempt += 1
 
 
-def ensure_present(client, *, wanted: Wanted, writes, warn, wait: bool, wait_timeout: int):
+def ensure_present(client, *, wanted: Wanted, writes, warn, wait: bool, wait_timeout: int, partition: str = "aws"):
     """Every step of state=present; returns ``(changed, original, final, waited)``.
 
     ``original`` and ``final`` are ``{"role": ..., "instance_profile": ...}`` (before the run, and
@@ -619,6 +639,10 @@ def ensure_present(client, *, wanted: Wanted, writes, warn, wait: bool, wait_tim
     if problem:
         raise IamInstanceRoleError(problem)
     check_policies_exist(client, wanted, role)
+    if role is not None:
+        found_trust = current_trust_problem(role, wanted, partition=partition)
+        if found_trust:
+            warn(found_trust)
 
     changed = False
     for step in (

@@ -38,6 +38,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
+import json
 import re
 
 UNKNOWN_ACTION = "unknown_action"
@@ -209,3 +210,137 @@ def lint_policies(documents: dict[str, dict]) -> list[dict]:
         for statement in _statements(document):
             findings.extend(_lint_statement(label, statement, check_actions))
     return findings
+
+
+# --- trust policies: who may assume the role ---------------------------------------------------
+
+# Condition keys that tie "any principal" to one organization, account or resource. A statement that lets
+# "*" in is acceptable only with one of them (AWS's advice for resource policies with a public principal).
+RESTRICTING_CONDITION_KEYS = (
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+)
+# Operators that let in only the values listed. Negated operators (StringNotEquals: everyone else), Null,
+# and ...IfExists (true when the key is absent) do not restrict; ForAllValues is true for an empty set.
+_RESTRICTING_OPERATORS = ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike")
+# The actions of a trust policy by which a principal takes on the role (sts:TagSession and
+# sts:SetSourceIdentity only ride along with them).
+_ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
+EC2_SERVICE_PRINCIPALS = ("ec2.amazonaws.com", "ec2.amazonaws.com.cn")
+
+
+def _condition_restricts(operator: str, values) -> bool:
+    base = operator.lower()
+    if base.startswith("foranyvalue:"):
+        base = base.split(":", 1)[1]
+    if base not in _RESTRICTING_OPERATORS:
+        return False
+    values = _as_list(values)
+    # A value of wildcards only (* or ?*) matches everyone again.
+    return bool(values) and all(isinstance(v, str) and v.strip("*?") for v in values)
+
+
+def restricting_condition(statement: dict) -> str | None:
+    """The first condition key of ``statement`` that limits who it lets in (e.g. ``aws:PrincipalOrgID``), or None."""
+    keys = {k.lower(): k for k in RESTRICTING_CONDITION_KEYS}
+    condition = statement.get("Condition")
+    for operator, entries in (condition.items() if isinstance(condition, dict) else ()):
+        for key, values in (entries.items() if isinstance(entries, dict) else ()):
+            if isinstance(key, str) and key.lower() in keys and _condition_restricts(operator, values):
+                return keys[key.lower()]
+    return None
+
+
+def _principal_values(principal) -> list[tuple[str, str]]:
+    """``(kind, value)`` of a Principal element; ``"*"`` is ``("*", "*")``."""
+    if principal == "*":
+        return [("*", "*")]
+    if not isinstance(principal, dict):
+        return []
+    return [(kind, str(value)) for kind, values in principal.items() for value in _as_list(values)]
+
+
+def _allows_action(statement: dict, action: str) -> bool:
+    if "NotAction" in statement:
+        return not any(isinstance(a, str) and _matches(a, action) for a in _as_list(statement["NotAction"]))
+    return any(isinstance(a, str) and _matches(a, action) for a in _as_list(statement.get("Action")))
+
+
+def _lets_assume(statement: dict) -> bool:
+    return any(_allows_action(statement, action) for action in _ASSUME_ACTIONS)
+
+
+def _statement_label(statement: dict, index: int) -> str:
+    sid = statement.get("Sid")
+    return f"Statement[{index}] (Sid {sid})" if sid else f"Statement[{index}]"
+
+
+def review_trust(document: dict, partition: str) -> dict:
+    """What a trust policy lets in, by IAM's rules for ``sts:AssumeRole``.
+
+    Returns ``{"ec2": bool, "public": [...], "others": [...]}``:
+
+    ``ec2``
+        an Allow statement lets the partition's EC2 service principal (``ec2.amazonaws.com``;
+        ``ec2.amazonaws.com.cn`` in ``aws-cn``) call ``sts:AssumeRole``, and no Deny without a
+        condition takes it back. Without it, instances launched with the profile get no credentials.
+    ``public``
+        one text per Allow statement that lets any principal assume the role (``"*"``, ``{"AWS": "*"}``,
+        a list holding ``"*"``, or ``NotPrincipal``) with no condition that restricts it
+        (:data:`RESTRICTING_CONDITION_KEYS`): anyone in any AWS account could take on the role.
+    ``others``
+        principals other than EC2 that an Allow statement lets assume the role, as ``Kind:value``
+        (a restricted ``*`` as ``AWS:* (aws:PrincipalOrgID)``).
+    """
+    ec2 = "ec2.amazonaws.com.cn" if partition == "aws-cn" else "ec2.amazonaws.com"
+    allowed, denied, public, others = False, False, [], []
+    for index, statement in enumerate(_statements(document)):
+        if not _lets_assume(statement):
+            continue
+        label = _statement_label(statement, index)
+        principals = _principal_values(statement.get("Principal"))
+        if statement.get("Effect") == "Deny":
+            blanket = any(v == "*" or (k == "Service" and v == ec2) for k, v in principals)
+            denied |= blanket and not statement.get("Condition")
+            continue
+        if statement.get("Effect") != "Allow":
+            continue
+        restriction = restricting_condition(statement)
+        if "NotPrincipal" in statement:
+            principals = [("NotPrincipal", json.dumps(statement["NotPrincipal"], sort_keys=True))]
+        for kind, value in principals:
+            if kind == "Service" and value in EC2_SERVICE_PRINCIPALS:
+                allowed |= value == ec2 and _allows_action(statement, "sts:AssumeRole")
+            elif (value == "*" or kind == "NotPrincipal") and not restriction:
+                public.append(f"{label} lets any principal ({kind}: {value}) assume the role")
+            else:
+                others.append(f"{kind}:{value}" + (f" ({restriction})" if value == "*" else ""))
+    return {"ec2": allowed and not denied, "public": public, "others": list(dict.fromkeys(others))}
+
+
+def trust_problems(option: str, document: dict, partition: str) -> tuple[str | None, str | None]:
+    """``(refusal, warning)`` for a trust policy: a refusal when EC2 may not assume the role or anyone may,
+    a warning naming the principals other than EC2 (a failure with ``strict_policies``)."""
+    review = review_trust(document, partition)
+    ec2 = "ec2.amazonaws.com.cn" if partition == "aws-cn" else "ec2.amazonaws.com"
+    if review["public"]:
+        return (
+            f"{option}: {'; '.join(review['public'])} without a condition that restricts it "
+            f"({', '.join(RESTRICTING_CONDITION_KEYS[:3])}, ...); anyone in any AWS account could take on the role",
+            None,
+        )
+    if not review["ec2"]:
+        return (
+            f"{option} must let the EC2 service principal {ec2} call sts:AssumeRole (Allow, Principal "
+            f'{{"Service": "{ec2}"}}); without it instances launched with the instance profile get no credentials',
+            None,
+        )
+    if review["others"]:
+        return None, f"{option} also lets {', '.join(review['others'])} assume the role, besides EC2"
+    return None, None

@@ -16,7 +16,6 @@ Private to this collection (leading underscore): no compatibility promise.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import re
@@ -33,12 +32,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import (
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._common import EC2_PRINCIPAL, EC2_PRINCIPAL_CN
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import EC2_PRINCIPAL, ec2_principal
 from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import (
     BROAD_GRANT,
     CATALOGUE_MISSING,
     UNKNOWN_ACTION,
+    _statements,
     lint_policies,
+    review_trust,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import (
     DEFAULT_VERSION,
@@ -177,45 +178,28 @@ def check_instance_profile(profile: dict | None, role_name: str, profile_name: s
     return check("instance_profile", PASS, f"instance profile {profile['arn']} holds role {role_name}")
 
 
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _names_ec2(principal) -> bool:
-    if principal == "*":
-        return True
-    if not isinstance(principal, dict):
-        return False
-    services = _as_list(principal.get("Service"))
-    return any(s in (EC2_PRINCIPAL, EC2_PRINCIPAL_CN) for s in services) or "*" in _as_list(principal.get("AWS"))
-
-
-def _covers_assume_role(statement: dict) -> bool:
-    return any(
-        isinstance(a, str) and fnmatch.fnmatchcase("sts:assumerole", a.lower())
-        for a in _as_list(statement.get("Action"))
-    )
-
-
 def check_trust_policy(role: dict | None, role_name: str) -> dict:
-    """The role's trust policy lets EC2 (ec2.amazonaws.com or .cn) call sts:AssumeRole, and no Deny stops it."""
+    """The role's trust policy passes iam_instance_role's trust rules (``_policy_lint.review_trust``): the
+    partition's EC2 principal may call sts:AssumeRole, no Deny stops it, and no statement lets anyone in."""
     name = "trust_policy"
     fix = f"trust EC2: cloudcred.ec2.iam_instance_role with name {role_name} (its default trust policy)"
     if role is None:
         return check(name, FAIL, f"role {role_name} does not exist", f"create it: {fix.split(': ', 1)[1]}")
-    statements = [s for s in _as_list(role["assume_role_policy_document"].get("Statement")) if isinstance(s, dict)]
-    matching = [s for s in statements if _covers_assume_role(s) and _names_ec2(s.get("Principal"))]
-    if any(s.get("Effect") == "Deny" for s in matching):
-        return check(name, FAIL, f"the trust policy of {role_name} denies sts:AssumeRole to EC2", fix)
-    allows = [s for s in matching if s.get("Effect") == "Allow"]
-    if not allows:
-        return check(name, FAIL, f"the trust policy of {role_name} does not allow EC2 to call sts:AssumeRole", fix)
-    if all(s.get("Condition") for s in allows):
-        conditions = json.dumps([s["Condition"] for s in allows], sort_keys=True)
-        return check(name, PASS, f"EC2 may assume {role_name} under the conditions {conditions}")
-    return check(name, PASS, f"EC2 may assume {role_name} (sts:AssumeRole for the EC2 service principal)")
+    document = role["assume_role_policy_document"] or {}
+    partition = (role.get("arn") or "arn:aws").split(":")[1]
+    review = review_trust(document, partition)
+    if review["public"]:
+        return check(name, FAIL, f"the trust policy of {role_name}: {'; '.join(review['public'])}", fix)
+    ec2 = ec2_principal(partition)
+    if not review["ec2"]:
+        return check(name, FAIL, f"the trust policy of {role_name} does not let {ec2} call sts:AssumeRole", fix)
+    detail = f"EC2 may assume {role_name} (sts:AssumeRole for {ec2})"
+    conditions = [s["Condition"] for s in _statements(document) if s.get("Condition") and s.get("Effect") == "Allow"]
+    if conditions:
+        detail += f" under the conditions {json.dumps(conditions, sort_keys=True)}"
+    if review["others"]:
+        detail += f"; it also lets {', '.join(review['others'])} assume the role"
+    return check(name, PASS, detail)
 
 
 def role_policy_documents(iam, role: dict) -> dict[str, dict]:

@@ -226,3 +226,34 @@ def tags_problem(option: str, tags: dict | None) -> str | None:
         if value is not None and len(str(value)) > TAG_VALUE_MAX:
             return f"{option} values must be at most {TAG_VALUE_MAX} characters long; {key!r} has {len(str(value))}"
     return None
+
+
+# --- the deployer's PassRole policy ------------------------------------------------------------
+
+
+def passrole_prefix_problem(
+    prefix: str,
+    role_name: str,
+    *,
+    path: str = "/",
+    role_path: str | None = None,
+    prefix_option: str = "prefix",
+    name_option: str = "name",
+) -> str | None:
+    """The PassRole policy of ``prefix`` (resource ``role<path><prefix>*``) covers the role ``<role_path><role_name>``.
+
+    Otherwise the deployer gets a policy that does not let it pass the role, and AWS refuses its
+    CreateAutoScalingGroup / RunInstances with the role's instance profile. The prefix holds no
+    wildcard (names cannot), so IAM's case-sensitive match of the resource is a prefix test.
+    """
+    role_path = path if role_path is None else role_path
+    if (role_path + role_name).startswith(path + prefix):
+        return None
+    example = role_name.split("-", maxsplit=1)[0] + "-" if "-" in role_name else role_name
+    return (
+        f"{prefix_option} {prefix!r} does not cover {name_option} {role_name!r}: the deployer's PassRole policy "
+        f"would allow role{path}{prefix}* and not role{role_path}{role_name}, so AWS would refuse to launch "
+        f"instances with its instance profile; give a prefix that starts the role name (e.g. "
+        f"{example!r}) or leave {prefix_option} out "
+        "(it defaults to the role name)"
+    )

@@ -62,6 +62,13 @@ options:
         A role whose trust policy differs is put back to it.
       - Must be an object with a C(Statement) whose statements name a C(Principal); at most 2048 characters
         without whitespace (IAM's default quota).
+      - Refused before any write when it does not let the partition's EC2 service principal call
+        C(sts:AssumeRole) (instances would get no credentials), and when a statement lets any principal in
+        (C(*), C({"AWS": "*"}), a list holding C(*), C(NotPrincipal)) without a condition on
+        C(aws:PrincipalOrgID), C(aws:PrincipalOrgPaths), C(aws:PrincipalAccount), C(aws:PrincipalArn),
+        C(aws:SourceAccount), C(aws:SourceArn), C(aws:SourceOrgID) or C(aws:SourceOrgPaths).
+      - Principals other than EC2 warn, naming them (fail with O(strict_policies)). An existing role whose trust
+        breaks these rules is reported with a warning and put back.
     type: raw
   managed_policies:
     description:
@@ -149,7 +156,8 @@ options:
   strict_policies:
     description:
       - Fail, instead of warn, when an inline policy (or the given trust policy) names an unknown IAM action or
-        grants C(*), an escalating C(iam:) wildcard, or C(NotAction) in an Allow statement, and when
+        grants C(*), an escalating C(iam:) wildcard, or C(NotAction) in an Allow statement, when the trust policy
+        lets principals other than EC2 assume the role, and when
         V(AdministratorAccess) is among O(managed_policies). Findings about a missing action catalogue only warn.
     type: bool
     default: false
@@ -402,7 +410,8 @@ def _diff(original, final):
 
 def _present(module, iam, writes):
     params = module.params
-    wanted = desired_state(params, partition_for_region(module.region))
+    partition = partition_for_region(module.region)
+    wanted = desired_state(params, partition)
     for warning in wanted.warnings:
         module.warn(warning)
 
@@ -411,6 +420,7 @@ def _present(module, iam, writes):
         lint_policies,
         trust_given=params["assume_role_policy_document"] is not None,
         strict=params["strict_policies"],
+        partition=partition,
     )
     for warning in warnings:
         module.warn(warning)
@@ -424,6 +434,7 @@ def _present(module, iam, writes):
         warn=module.warn,
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],
+        partition=partition,
     )
     return dict(
         changed=changed,

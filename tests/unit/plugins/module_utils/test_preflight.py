@@ -115,7 +115,10 @@ def _trust(effect="Allow", principal=None, action="sts:AssumeRole", condition=No
     ("document", "status"),
     [
         (EC2_TRUST, PASS),
-        (_trust(principal={"Service": "ec2.amazonaws.com.cn"}), PASS),
+        (_trust(principal={"Service": "ec2.amazonaws.com.cn"}), FAIL),  # the aws-cn principal, in aws
+        (_trust(principal="*"), FAIL),
+        (_trust(principal={"AWS": ["123456789012", "*"]}), FAIL),
+        (_trust(principal="*", condition={"StringEquals": {"aws:PrincipalOrgID": "o-a"}}), FAIL),  # EC2 is in no org
         (_trust(principal={"Service": ["lambda.amazonaws.com", "ec2.amazonaws.com"]}), PASS),
         (_trust(action=["sts:TagSession", "sts:*"]), PASS),
         (_trust(action="STS:AssumeRole"), PASS),
@@ -129,6 +132,13 @@ def _trust(effect="Allow", principal=None, action="sts:AssumeRole", condition=No
 )
 def test_check_trust_policy(document, status):
     assert check_trust_policy(role_with_trust(document), "pre-app")["status"] == status
+
+
+def test_check_trust_policy_in_aws_cn_and_other_principals():
+    cn = {**role_with_trust(_trust(principal={"Service": "ec2.amazonaws.com.cn"})), "arn": "arn:aws-cn:iam::1:role/x"}
+    assert check_trust_policy(cn, "pre-app")["status"] == PASS
+    both = _trust(principal={"Service": ["lambda.amazonaws.com", "ec2.amazonaws.com"]})
+    assert "also lets Service:lambda.amazonaws.com" in check_trust_policy(role_with_trust(both), "pre-app")["detail"]
 
 
 def test_check_trust_policy_missing_role():

@@ -301,3 +301,70 @@ def test_profile_holding_another_role_is_repaired(iam, capsys):
     assert any("held role someone-else" in w for w in result["warnings"])
     roles = iam.get_instance_profile(InstanceProfileName=NAME)["InstanceProfile"]["Roles"]
     assert [r["RoleName"] for r in roles] == [NAME]
+
+
+# --- trust rules: refused before any call, warned, strict, existing roles ---------------------------------
+
+PUBLIC = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+LAMBDA = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+
+
+def trust(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (trust(PUBLIC), "assume_role_policy_document: Statement[0] lets any principal (AWS: *)"),
+        (trust(EC2_TRUST["Statement"][0], PUBLIC), "assume_role_policy_document: Statement[1] lets any principal"),
+        (trust(LAMBDA), "assume_role_policy_document must let the EC2 service principal ec2.amazonaws.com"),
+    ],
+    ids=["public", "EC2 and public", "lambda only"],
+)
+def test_refused_before_any_call_strict_or_not(iam, capsys, calls, document, message, strict):  # noqa: PLR0917
+    result = run(capsys, calls, name=NAME, assume_role_policy_document=json.dumps(document), strict_policies=strict)
+    assert result["failed"] is True and result["msg"].startswith(message)
+    assert calls == [] and role_names(iam) == []
+
+
+def test_other_principal_warns_and_strict_fails(iam, capsys, calls):
+    document = trust(EC2_TRUST["Statement"][0], LAMBDA)
+    strict = run(capsys, calls, name=NAME, assume_role_policy_document=document, strict_policies=True)
+    assert strict["failed"] is True
+    assert strict["msg"] == (
+        "strict_policies: assume_role_policy_document also lets Service:lambda.amazonaws.com assume the role, "
+        "besides EC2"
+    )
+    assert calls == []
+    warned = run(capsys, calls, name=NAME, assume_role_policy_document=document)
+    assert warned["changed"] is True
+    assert "assume_role_policy_document also lets Service:lambda.amazonaws.com assume the role, besides EC2" in (
+        warned["warnings"]
+    )
+
+
+def test_restricted_public_principal_is_accepted_with_a_warning(iam, capsys, calls):
+    org = {**PUBLIC, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}}
+    result = run(capsys, calls, name=NAME, assume_role_policy_document=trust(EC2_TRUST["Statement"][0], org))
+    assert result["changed"] is True and role_names(iam) == [NAME]
+    assert any("AWS:* (aws:PrincipalOrgID)" in w for w in result["warnings"])
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_hand_widened_trust_is_reported_and_repaired(iam, capsys, calls, check_mode):
+    run(capsys, name=NAME)
+    iam.update_assume_role_policy(RoleName=NAME, PolicyDocument=json.dumps(trust(EC2_TRUST["Statement"][0], PUBLIC)))
+    result = run(capsys, calls, name=NAME, _ansible_check_mode=check_mode)
+    assert result["actions"] == ["UpdateAssumeRolePolicy"]
+    assert any(
+        w.startswith("the trust policy role qateam-app has now: Statement[1] lets any principal (AWS: *)")
+        and w.endswith("this run replaces it with assume_role_policy_document (UpdateAssumeRolePolicy)")
+        for w in result["warnings"]
+    )
+    current = iam.get_role(RoleName=NAME)["Role"]["AssumeRolePolicyDocument"]
+    assert (current == EC2_TRUST) is not check_mode
+    if not check_mode:
+        again = run(capsys, calls, name=NAME)
+        assert again["changed"] is False and "warnings" not in again

@@ -1,0 +1,145 @@
+"""The trust rules: EC2 of the partition must be let in, nobody else without a restricting condition."""
+
+import pytest
+
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import ec2_trust_policy
+from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import (
+    RESTRICTING_CONDITION_KEYS,
+    restricting_condition,
+    review_trust,
+    trust_problems,
+)
+
+EC2 = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+
+
+def trust(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(principal, condition=None, **extra):
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-us-gov", "aws-cn"])
+def test_the_default_trust_passes_in_its_partition(partition):
+    assert trust_problems("opt", ec2_trust_policy(partition), partition) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        trust(allow({"Service": "lambda.amazonaws.com"})),
+        trust({**EC2, "Action": "sts:TagSession"}),
+        trust({**EC2, "Effect": "Deny"}),
+        trust(EC2, {**EC2, "Effect": "Deny"}),
+        trust(EC2, {"Effect": "Deny", "Principal": "*", "Action": "sts:*"}),
+        trust(allow({"Service": "ec2.amazonaws.com.cn"})),  # the China principal, in the aws partition
+    ],
+    ids=["lambda only", "no AssumeRole", "Deny only", "Allow then Deny", "Deny everyone", "cn principal in aws"],
+)
+def test_ec2_not_let_in_is_refused(document):
+    refusal, _ = trust_problems("assume_role_policy_document", document, "aws")
+    assert refusal.startswith("assume_role_policy_document must let the EC2 service principal ec2.amazonaws.com")
+
+
+def test_ec2_in_aws_cn_is_the_cn_principal():
+    refusal, _ = trust_problems("opt", ec2_trust_policy("aws"), "aws-cn")
+    assert "ec2.amazonaws.com.cn" in refusal
+    assert review_trust(trust(allow({"Service": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]})), "aws-cn")["ec2"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow("*"),
+        allow({"AWS": "*"}),
+        allow({"AWS": ["arn:aws:iam::123456789012:root", "*"]}),
+        allow({"Service": "*"}),
+        allow({"Federated": "*"}, Action="sts:AssumeRoleWithWebIdentity"),
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:*"},
+        {"Effect": "Allow", "Principal": "*", "Action": "*"},
+        {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"},
+        # conditions that do not restrict who comes in
+        allow("*", {"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}}),
+        allow("*", {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}}),
+        allow("*", {"Null": {"aws:PrincipalOrgID": "false"}}),
+        allow("*", {"ForAllValues:StringEquals": {"aws:PrincipalOrgPaths": ["o-a/r-b/ou-c/"]}}),
+        allow("*", {"StringLike": {"aws:PrincipalArn": "*"}}),
+        allow("*", {"StringEquals": {"aws:PrincipalTag/team": "qa"}}),
+        allow("*", {"StringEquals": {"sts:ExternalId": "secret"}}),
+        allow("*", {"Bool": {"aws:SecureTransport": "true"}}),
+    ],
+    ids=[
+        "star",
+        "AWS star",
+        "AWS list with star",
+        "Service star",
+        "Federated star",
+        "sts:* to star",
+        "* to star",
+        "NotPrincipal",
+        "StringNotEquals account",
+        "IfExists org",
+        "Null",
+        "ForAllValues org paths",
+        "ARN wildcard only",
+        "principal tag",
+        "external id",
+        "secure transport",
+    ],
+)
+def test_public_trust_is_refused_even_with_ec2(statement):
+    refusal, _ = trust_problems("assume_role_policy_document", trust(EC2, statement), "aws")
+    assert refusal.startswith("assume_role_policy_document: Statement[1]")
+    assert "lets any principal" in refusal and "without a condition that restricts it" in refusal
+
+
+def test_public_statement_named_by_sid():
+    refusal, _ = trust_problems("opt", trust(EC2, allow({"AWS": "*"}, Sid="Anyone")), "aws")
+    assert "Statement[1] (Sid Anyone) lets any principal (AWS: *)" in refusal
+
+
+@pytest.mark.parametrize("key", RESTRICTING_CONDITION_KEYS)
+@pytest.mark.parametrize("operator", ["StringEquals", "StringLike", "ForAnyValue:StringLike", "ArnLike"])
+def test_each_restricting_condition_accepts_a_public_principal(key, operator):
+    statement = allow({"AWS": "*"}, {operator: {key: ["o-exampleorgid", "123456789012"]}})
+    assert restricting_condition(statement) == key
+    refusal, warning = trust_problems("opt", trust(EC2, statement), "aws")
+    assert refusal is None
+    assert warning == f"opt also lets AWS:* ({key}) assume the role, besides EC2"
+
+
+def test_condition_keys_are_case_insensitive():
+    assert restricting_condition(allow("*", {"stringequals": {"AWS:PRINCIPALORGID": "o-a"}})) == "aws:PrincipalOrgID"
+
+
+@pytest.mark.parametrize(
+    ("principal", "named"),
+    [
+        ({"Service": "lambda.amazonaws.com"}, "Service:lambda.amazonaws.com"),
+        ({"AWS": "arn:aws:iam::123456789012:root"}, "AWS:arn:aws:iam::123456789012:root"),
+        ({"AWS": "123456789012"}, "AWS:123456789012"),
+        ({"Federated": "cognito-identity.amazonaws.com"}, "Federated:cognito-identity.amazonaws.com"),
+    ],
+)
+def test_other_principals_warn_naming_them(principal, named):
+    refusal, warning = trust_problems("opt", trust(EC2, allow(principal)), "aws")
+    assert refusal is None
+    assert warning == f"opt also lets {named} assume the role, besides EC2"
+
+
+def test_ec2_in_a_list_with_others():
+    document = trust(allow({"Service": ["ec2.amazonaws.com", "ssm.amazonaws.com"]}))
+    assert trust_problems("opt", document, "aws") == (
+        None,
+        "opt also lets Service:ssm.amazonaws.com assume the role, besides EC2",
+    )
+
+
+def test_statements_that_do_not_assume_are_not_principals():
+    document = trust(EC2, {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:TagSession"})
+    assert trust_problems("opt", document, "aws") == (None, None)
