@@ -15,6 +15,7 @@ Private to this collection (leading underscore): no compatibility promise.
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -148,3 +149,13 @@ def get_iam_managed_policy(client, arn):
     """GetPolicy by ARN; None when the policy does not exist (amazon.aws's ``get_iam_managed_policy_by_arn``
     raises instead)."""
     return client.get_policy(PolicyArn=arn)["Policy"]
+
+
+@IAMErrorHandler.list_error_handler("get the default version of policy {arn}")
+@AWSRetry.jittered_backoff()
+def get_iam_policy_version_document(client, arn, version_id):
+    """GetPolicyVersion's document (decoded; some endpoints return it URL-encoded), None when it is gone."""
+    document = client.get_policy_version(PolicyArn=arn, VersionId=version_id)["PolicyVersion"]["Document"]
+    if isinstance(document, str):
+        document = json.loads(unquote(document) if not document.lstrip().startswith("{") else document)
+    return document

@@ -47,6 +47,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam import (
     delete_iam_role_permissions_boundary,
     delete_iam_role_policy,
     get_iam_managed_policy,
+    get_iam_policy_version_document,
     get_iam_role_policy,
     put_iam_role_permissions_boundary,
     put_iam_role_policy,
@@ -76,7 +77,14 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
 )
 
 WAIT_DELAYS = (1, 2, 3, 5)  # seconds between GetInstanceProfile polls; the last repeats
-STRICT_KINDS = ("unknown_action", "broad_grant")  # lint findings that strict_policies turns into failures
+# lint findings that strict_policies turns into failures
+STRICT_KINDS = (
+    "unknown_action",
+    "broad_grant",
+    "privilege_escalation",
+    "permissions_management",
+    "credentials_exposure",
+)
 
 
 class IamInstanceRoleError(Exception):
@@ -237,11 +245,23 @@ def is_administrator_access(arn: str) -> bool:
     return bool(parts) and parts["account"] == "aws" and parts["resource"] == "AdministratorAccess"
 
 
+def _sorted_findings(findings, strict: bool, warnings: list[str], failures: list[str]) -> None:
+    for finding in findings:
+        message = f"{finding['policy']}: {finding['message']} ({finding['kind']})"
+        (failures if strict and finding["kind"] in STRICT_KINDS else warnings).append(message)
+
+
+def is_iam_full_access(arn: str) -> bool:
+    parts = policy_arn_parts(arn)
+    return bool(parts) and parts["account"] == "aws" and parts["resource"] == "IAMFullAccess"
+
+
 def policy_findings(
-    wanted: Wanted, lint, *, trust_given: bool, strict: bool, partition: str = "aws"
+    wanted: Wanted, lint, *, trust_given: bool, strict: bool, partition: str = "aws", permissions=None
 ) -> tuple[list[str], list[str]]:
     """``(warnings, failures)`` about what the role would be allowed to do: principals other than EC2 in
     the trust policy, lint of the policies this module writes (``lint`` is ``_policy_lint.lint_policies``),
+    escalation and exposure in its inline policies (``permissions`` is ``_policy_lint.permission_findings``),
     and AdministratorAccess among the managed policies. ``failures`` is empty unless ``strict``."""
     documents = {}
     warnings, failures = [], []
@@ -252,12 +272,19 @@ def policy_findings(
             (failures if strict else warnings).append(other_principals)
     for policy_name, document in (wanted.inline_policies or {}).items():
         documents[f"inline_policies.{policy_name}"] = document
-    for finding in lint(documents) if documents else []:
-        message = f"{finding['policy']}: {finding['message']} ({finding['kind']})"
-        (failures if strict and finding["kind"] in STRICT_KINDS else warnings).append(message)
+    _sorted_findings(lint(documents) if documents else [], strict, warnings, failures)
+    inline = {k: v for k, v in documents.items() if k.startswith("inline_policies.")}
+    if permissions is not None and inline:
+        _sorted_findings(permissions(inline), strict, warnings, failures)
     for arn in wanted.managed_policies or []:
         if is_administrator_access(arn):
             message = f"managed_policies: {arn} grants every action on every resource (broad_grant)"
+            (failures if strict else warnings).append(message)
+        elif is_iam_full_access(arn):
+            message = (
+                f"managed_policies: {arn} grants iam:* on every resource: a process on the instance can give "
+                "itself any permission (privilege_escalation)"
+            )
             (failures if strict else warnings).append(message)
     return warnings, failures
 
@@ -368,13 +395,33 @@ def policies_to_check(wanted: Wanted, role: dict | None) -> list[tuple[str, str]
     return checks
 
 
-def check_policies_exist(client, wanted: Wanted, role: dict | None) -> None:
-    """GetPolicy for each policy the run would attach (or set as boundary); fail naming the missing ones."""
-    missing = [
-        f"{option}: {arn}" for option, arn in policies_to_check(wanted, role) if not get_iam_managed_policy(client, arn)
-    ]
+def check_policies_exist(client, wanted: Wanted, role: dict | None) -> dict[str, dict]:
+    """GetPolicy for each policy the run would attach (or set as boundary); fail naming the missing ones.
+
+    Returns the documents of the customer managed policies the run would attach (one GetPolicyVersion
+    each), labelled ``managed_policies.<arn>``: they are what the role is about to gain. Policies already
+    attached are not read, so a run that changes nothing reads none.
+    """
+    found = {(option, arn): get_iam_managed_policy(client, arn) for option, arn in policies_to_check(wanted, role)}
+    missing = [f"{option}: {arn}" for (option, arn), policy in found.items() if not policy]
     if missing:
         raise IamInstanceRoleError("these policies do not exist (nothing was written): " + "; ".join(missing))
+    documents = {}
+    for (option, arn), policy in found.items():
+        if option != "managed_policies" or (policy_arn_parts(arn) or {}).get("account") == "aws":
+            continue  # AWS managed policies are AWS's; AdministratorAccess is reported by name
+        document = get_iam_policy_version_document(client, arn, policy["DefaultVersionId"])
+        if document is not None:
+            documents[f"managed_policies.{arn}"] = document
+    return documents
+
+
+def managed_policy_findings(documents: dict[str, dict], lint, permissions, *, strict: bool):
+    """``(warnings, failures)`` for the customer managed policies a run would attach, as for inline policies."""
+    warnings, failures = [], []
+    if documents:
+        _sorted_findings([*lint(documents), *permissions(documents)], strict, warnings, failures)
+    return warnings, failures
 
 
 # --- ensure_* steps: (changed, predicted state) -----------------------------------------------------
@@ -626,8 +673,13 @@ def wait_for_instance_profile_role(
         attempt += 1
 
 
-def ensure_present(client, *, wanted: Wanted, writes, warn, wait: bool, wait_timeout: int, partition: str = "aws"):
+def ensure_present(
+    client, *, wanted: Wanted, writes, warn, wait: bool, wait_timeout: int, partition: str = "aws", review=None
+):
     """Every step of state=present; returns ``(changed, original, final, waited)``.
+
+    ``review(documents)`` sees the customer managed policy documents the run would attach, before any
+    write; it may raise IamInstanceRoleError to stop the run.
 
     ``original`` and ``final`` are ``{"role": ..., "instance_profile": ...}`` (before the run, and
     after it, predicted in check mode).
@@ -638,7 +690,9 @@ def ensure_present(client, *, wanted: Wanted, writes, warn, wait: bool, wait_tim
     problem = path_problems(wanted, role, profile)
     if problem:
         raise IamInstanceRoleError(problem)
-    check_policies_exist(client, wanted, role)
+    attaching = check_policies_exist(client, wanted, role)
+    if review is not None:
+        review(attaching)
     if role is not None:
         found_trust = current_trust_problem(role, wanted, partition=partition)
         if found_trust:

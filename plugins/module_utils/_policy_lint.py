@@ -108,8 +108,11 @@ def _statements(document) -> list[dict]:
     return [s for s in _as_list(document.get("Statement")) if isinstance(s, dict)]
 
 
-def _finding(label: str, kind: str, message: str) -> dict:
-    return {"policy": label, "kind": kind, "message": message}
+def _finding(label: str, kind: str, message: str, actions=()) -> dict:
+    finding = {"policy": label, "kind": kind, "message": message}
+    if actions:
+        finding["actions"] = list(actions)
+    return finding
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -344,3 +347,192 @@ def trust_problems(option: str, document: dict, partition: str) -> tuple[str | N
     if review["others"]:
         return None, f"{option} also lets {', '.join(review['others'])} assume the role, besides EC2"
     return None, None
+
+
+# --- escalation and exposure: what a role's own permissions let a process on the instance do ------------
+
+PRIVILEGE_ESCALATION = "privilege_escalation"
+PERMISSIONS_MANAGEMENT = "permissions_management"
+CREDENTIALS_EXPOSURE = "credentials_exposure"
+
+# Ways to gain more permissions than the role has, after Rhino Security Labs' list of IAM privilege
+# escalation methods (the list cloudsplaining and pathfinding.cloud keep): each is the set of actions
+# that together open the path. "iam:PassRole" counts only when it covers every role (see _ANY_ROLE).
+# Kept here rather than imported from cloudsplaining: see docs/security.md for the measured cost.
+ESCALATION_METHODS = (
+    ("launch an EC2 instance with any role", ("iam:PassRole", "ec2:RunInstances")),
+    ("request a Spot Instance with any role", ("iam:PassRole", "ec2:RequestSpotInstances")),
+    (
+        "create and invoke a Lambda function with any role",
+        ("iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"),
+    ),
+    (
+        "create a Lambda function with any role and trigger it",
+        ("iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
+    ),
+    ("create a CloudFormation stack with any role", ("iam:PassRole", "cloudformation:CreateStack")),
+    ("create a Glue development endpoint with any role", ("iam:PassRole", "glue:CreateDevEndpoint")),
+    ("create a Data Pipeline with any role", ("iam:PassRole", "datapipeline:CreatePipeline")),
+    ("build a CodeBuild project with any role", ("iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild")),
+    ("run an ECS task with any role", ("iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask")),
+    ("create a SageMaker notebook with any role", ("iam:PassRole", "sagemaker:CreateNotebookInstance")),
+    ("assume any role that trusts the account", ("sts:AssumeRole",)),
+    ("add a new version to a policy and make it the default", ("iam:CreatePolicyVersion",)),
+    ("make another version of a policy the default", ("iam:SetDefaultPolicyVersion",)),
+    ("write an inline policy on a role", ("iam:PutRolePolicy",)),
+    ("attach a managed policy to a role", ("iam:AttachRolePolicy",)),
+    ("rewrite a role's trust policy", ("iam:UpdateAssumeRolePolicy",)),
+    ("remove a role's permissions boundary", ("iam:DeleteRolePermissionsBoundary",)),
+    ("write an inline policy on a user", ("iam:PutUserPolicy",)),
+    ("attach a managed policy to a user", ("iam:AttachUserPolicy",)),
+    ("write an inline policy on a group", ("iam:PutGroupPolicy",)),
+    ("attach a managed policy to a group", ("iam:AttachGroupPolicy",)),
+    ("add a user to a group", ("iam:AddUserToGroup",)),
+    ("create access keys for a user", ("iam:CreateAccessKey",)),
+    ("set a user's console password", ("iam:CreateLoginProfile",)),
+    ("change a user's console password", ("iam:UpdateLoginProfile",)),
+    ("change the code of a Lambda function that has a role", ("lambda:UpdateFunctionCode",)),
+    ("change a Glue development endpoint that has a role", ("glue:UpdateDevEndpoint",)),
+)
+# Actions whose answer carries credentials or secrets to sign in with (cloudsplaining's list, without
+# the ones an application role needs and that return nothing beyond its own permissions, such as
+# ecr:GetAuthorizationToken). Escalation actions above are reported there, not twice.
+CREDENTIALS_ACTIONS = (
+    "iam:UpdateAccessKey",
+    "iam:CreateServiceSpecificCredential",
+    "iam:ResetServiceSpecificCredential",
+    "sts:GetFederationToken",
+    "ec2:GetPasswordData",
+    "redshift:GetClusterCredentials",
+    "redshift:GetClusterCredentialsWithIAM",
+    "redshift-serverless:GetCredentials",
+    "sso:GetRoleCredentials",
+    "cognito-identity:GetCredentialsForIdentity",
+    "lightsail:GetInstanceAccessDetails",
+    "lightsail:DownloadDefaultKeyPair",
+)
+# Actions that need "every resource" to be dangerous: passing or assuming one named role is a design choice.
+_NEEDS_ANY_RESOURCE = ("iam:passrole", "sts:assumerole")
+_ANY_RESOURCE = re.compile(r"\*|arn:[^:]*:[^:]*:[^:]*:[^:]*:(role/)?\*", re.IGNORECASE)
+_PERMISSIONS_MANAGEMENT_LEVEL = "Permissions management"
+_SHOWN = 4  # actions named in a permissions management finding; the rest are counted
+
+
+def _grants(document) -> list[tuple[str, dict, list[str]]]:
+    """``(statement label, statement, action patterns)`` of the Allow statements with ``Action`` whose patterns
+    are not already broad grants (``*``, ``iam:*``: reported as such) — the ones finer checks look at."""
+    found = []
+    for index, statement in enumerate(_statements(document)):
+        if statement.get("Effect") != "Allow" or "Action" not in statement:
+            continue
+        patterns = [a for a in _as_list(statement["Action"]) if isinstance(a, str) and not broad_grant_reason(a)]
+        if patterns:
+            found.append((_statement_label(statement, index), statement, patterns))
+    return found
+
+
+def _on_any_resource(statement: dict) -> bool:
+    resources = _as_list(statement.get("Resource"))
+    return "NotResource" in statement or any(isinstance(r, str) and _ANY_RESOURCE.fullmatch(r) for r in resources)
+
+
+def _granted_by(grants, action: str) -> list[tuple[str, str]]:
+    """``(policy, statement)`` of the grants that allow ``action`` (on every resource where that matters)."""
+    needs_any = action.lower() in _NEEDS_ANY_RESOURCE
+    return [
+        (label, statement_label)
+        for label, statement_label, statement, patterns in grants
+        if any(_matches(p, action) for p in patterns) and (not needs_any or _on_any_resource(statement))
+    ]
+
+
+def _where(granted: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{label} {statement}" for label, statement in dict.fromkeys(granted))
+
+
+def escalation_findings(documents: dict[str, dict]) -> list[dict]:
+    """Privilege escalation paths open by the Allow statements of ``documents`` taken together (a role's
+    policies add up), each naming the actions, and the policies and statements that grant them."""
+    grants = [(label, *grant) for label, document in documents.items() for grant in _grants(document)]
+    findings = []
+    for purpose, actions in ESCALATION_METHODS:
+        granted = {action: _granted_by(grants, action) for action in actions}
+        if not all(granted.values()):
+            continue
+        policies = ", ".join(dict.fromkeys(label for places in granted.values() for label, _ in places))
+        scope = " on every resource" if any(a.lower() in _NEEDS_ANY_RESOURCE for a in actions) else ""
+        where = "; ".join(f"{action} in {_where(places)}" for action, places in granted.items())
+        findings.append(
+            _finding(
+                policies,
+                PRIVILEGE_ESCALATION,
+                f"{' + '.join(actions)}{scope} lets a process on the instance {purpose}, gaining its permissions "
+                f"({where})",
+                actions,
+            )
+        )
+    return findings
+
+
+def _permissions_management_actions(pattern: str) -> list[str]:
+    """Catalogue actions of access level "Permissions management" that ``pattern`` covers."""
+    prefix = pattern.split(":", maxsplit=1)[0].lower()
+    if pattern.count(":") != 1 or _WILDCARD.search(prefix):
+        return []
+    if _service_actions(prefix) is None:
+        return []
+    catalogue = _catalogue()
+    return [
+        f"{prefix}:{name}"
+        for name in _service_actions(prefix).values()
+        if _matches(pattern, f"{prefix}:{name}")
+        and _PERMISSIONS_MANAGEMENT_LEVEL
+        in (catalogue.actions.get_action_details(prefix, name).get("accessLevel") or "")
+    ]
+
+
+def exposure_findings(documents: dict[str, dict], *, skip: tuple[str, ...] = ()) -> list[dict]:
+    """Permissions management on every resource (changing who may use a resource: bucket and key policies,
+    grants, IAM policies) and actions that hand out credentials, per statement. Actions in ``skip``
+    (already reported as escalation) are left out. Permissions management needs the catalogue."""
+    skip_lower = {a.lower() for a in skip}
+    findings = []
+    for label, document in documents.items():
+        for statement_label, statement, patterns in _grants(document):
+            if not _on_any_resource(statement):
+                continue
+            managed = (
+                [a for p in patterns for a in _permissions_management_actions(p) if a.lower() not in skip_lower]
+                if _catalogue() is not None
+                else []
+            )
+            if managed:
+                managed = list(dict.fromkeys(managed))
+                shown = ", ".join(managed[:_SHOWN]) + (f" and {len(managed) - _SHOWN} more" if managed[_SHOWN:] else "")
+                findings.append(
+                    _finding(
+                        label,
+                        PERMISSIONS_MANAGEMENT,
+                        f"{statement_label} allows permissions management on every resource ({shown}): a process on "
+                        "the instance can change who may use the account's resources",
+                    )
+                )
+            credentials = [a for a in CREDENTIALS_ACTIONS if any(_matches(p, a) for p in patterns)]
+            if credentials:
+                findings.append(
+                    _finding(
+                        label,
+                        CREDENTIALS_EXPOSURE,
+                        f"{statement_label} allows {', '.join(credentials)} on every resource: its answers carry "
+                        "credentials others can sign in with",
+                    )
+                )
+    return findings
+
+
+def permission_findings(documents: dict[str, dict]) -> list[dict]:
+    """Escalation and exposure findings for a role's own policy documents (no trust policies). An action
+    reported in an escalation path is not listed again as permissions management."""
+    escalation = escalation_findings(documents)
+    reported = tuple(a for f in escalation for a in f["actions"])
+    return escalation + exposure_findings(documents, skip=reported)

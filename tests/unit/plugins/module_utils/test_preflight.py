@@ -158,6 +158,7 @@ def test_trust_conditions_are_shown():
         (["s3:GetObject"], PASS, "exists"),
         (["s3:GetObjcet"], FAIL, "did you mean s3:GetObject?"),
         (["iam:*"], PASS, "broad grants"),
+        (["iam:PassRole", "ec2:RunInstances"], PASS, "launch an EC2 instance with any role"),
     ],
 )
 def test_check_policies(actions, status, text):

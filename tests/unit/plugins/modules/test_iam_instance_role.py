@@ -368,3 +368,66 @@ def test_hand_widened_trust_is_reported_and_repaired(iam, capsys, calls, check_m
     if not check_mode:
         again = run(capsys, calls, name=NAME)
         assert again["changed"] is False and "warnings" not in again
+
+
+# --- escalation and exposure in the role's own policies ------------------------------------------------------
+
+LAUNCH_ANY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "Launch", "Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}
+    ],
+}
+ESCALATION_WARNING = (
+    "inline_policies.launch: iam:PassRole + ec2:RunInstances on every resource lets a process on the instance launch "
+    "an EC2 instance with any role, gaining its permissions (iam:PassRole in inline_policies.launch Statement[0] "
+    "(Sid Launch); ec2:RunInstances in inline_policies.launch Statement[0] (Sid Launch)) (privilege_escalation)"
+)
+
+
+def test_inline_escalation_warns_and_strict_fails_before_any_call(iam, capsys, calls):
+    strict = run(capsys, calls, name=NAME, inline_policies={"launch": LAUNCH_ANY}, strict_policies=True)
+    assert strict["failed"] is True and strict["msg"] == f"strict_policies: {ESCALATION_WARNING}"
+    assert calls == [] and role_names(iam) == []
+    warned = run(capsys, calls, name=NAME, inline_policies={"launch": LAUNCH_ANY})
+    assert warned["changed"] is True and ESCALATION_WARNING in warned["warnings"]
+
+
+@pytest.fixture
+def escalating_policy(iam):
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*"}],
+    }
+    return iam.create_policy(PolicyName="qateam-escalates", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+
+
+def test_managed_escalation_strict_fails_before_any_write(iam, capsys, calls, escalating_policy):
+    result = run(capsys, calls, name=NAME, managed_policies=[escalating_policy], strict_policies=True)
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"strict_policies: managed_policies.{escalating_policy}: iam:PutRolePolicy lets")
+    assert "GetPolicyVersion" in calls and not [c for c in calls if is_mutating(c)]
+
+
+def test_managed_escalation_warns_when_attached_and_is_not_read_again(iam, capsys, calls, escalating_policy):
+    first = run(capsys, calls, name=NAME, managed_policies=[escalating_policy])
+    assert first["actions"] == ["CreateRole", "AttachRolePolicy", "CreateInstanceProfile", "AddRoleToInstanceProfile"]
+    assert any(w.startswith(f"managed_policies.{escalating_policy}: iam:PutRolePolicy") for w in first["warnings"])
+    again = run(capsys, calls, name=NAME, managed_policies=[escalating_policy])
+    assert again["changed"] is False and "warnings" not in again
+    assert "GetPolicyVersion" not in calls and "GetPolicy" not in calls
+
+
+def test_aws_managed_policies_are_not_read(iam, capsys, calls):
+    result = run(capsys, calls, name=NAME, managed_policies=["AmazonSSMManagedInstanceCore"])
+    assert result["changed"] is True and "GetPolicyVersion" not in calls
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_iam_full_access_warns_or_fails(iam, capsys, calls, strict):
+    result = run(capsys, calls, name=NAME, managed_policies=["IAMFullAccess"], strict_policies=strict)
+    message = "managed_policies: arn:aws:iam::aws:policy/IAMFullAccess grants iam:* on every resource"
+    if strict:
+        assert result["failed"] is True and result["msg"].startswith(f"strict_policies: {message}") and calls == []
+    else:
+        assert any(w.startswith(message) for w in result["warnings"])
