@@ -56,15 +56,19 @@ def make_private_data_dir(base: Path, *, envvars: dict, extravars: dict) -> Path
 
 
 def job_template_extravars(answers: dict) -> dict:
-    """docs/awx/extra-vars.yml plus the survey (docs/awx/survey.json) answered: defaults unless given."""
+    """docs/awx/extra-vars.yml plus the survey (docs/awx/survey.json) answered: defaults unless given.
+
+    As AWX does (SurveyJobTemplateMixin._update_unified_job_kwargs): every default that is not None goes into
+    the job's extra vars, an empty text default too, so a blank default reaches the playbook as "".
+    """
     extravars = yaml.safe_load((AWX_DOCS / "extra-vars.yml").read_text())
     for question in json.loads((AWX_DOCS / "survey.json").read_text())["spec"]:
         name = question["variable"]
         if name in answers:
             extravars[name] = answers[name]
-        elif question.get("default") not in (None, ""):
+        elif question.get("default") is not None:
             default = question["default"]
-            if question["type"] == "multiselect":  # AWX keeps a multiselect default as lines
+            if question["type"] == "multiselect":  # AWX keeps a multiselect default as lines, answers as a list
                 default = [line for line in default.split("\n") if line]
             extravars[name] = default
     return extravars
@@ -226,5 +230,81 @@ def test_deploy_and_teardown_as_awx_job(tmp_path, collections_dir, aws_env, boto
         roles_left = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"] == names["role"]]
         assert roles_left == [], "teardown left the role"
         assert autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[names["asg"]])["AutoScalingGroups"] == []
+    finally:
+        _cleanup(boto3_clients, names)
+
+
+def _role_of(iam, name: str) -> dict:
+    role = iam.get_role(RoleName=name)["Role"]
+    role["ManagedPolicies"] = [
+        p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    ]
+    return role
+
+
+def _http_tokens(ec2, template: str) -> str:
+    version = ec2.describe_launch_template_versions(LaunchTemplateName=template, Versions=["$Default"])
+    return version["LaunchTemplateVersions"][0]["LaunchTemplateData"]["MetadataOptions"]["HttpTokens"]
+
+
+def _writes(job: dict) -> dict:
+    """Task -> actions of every task of the job that changed something or planned AWS writes."""
+    return {
+        e["event_data"]["task"]: e["event_data"]["res"].get("actions")
+        for e in job["events"]
+        if e["event"] == "runner_on_ok"
+        and (e["event_data"]["res"].get("changed") or e["event_data"]["res"].get("actions"))
+    }
+
+
+def test_survey_defaults_change_nothing_that_exists(tmp_path, collections_dir, aws_env, boto3_clients, unique_prefix):
+    """The survey's defaults and blank answers leave a role's boundary, policies and IMDSv2 as they are."""
+    names = {"role": f"{unique_prefix}app", "template": f"{unique_prefix}lt", "asg": f"{unique_prefix}asg"}
+    envvars = dict(aws_env)
+    envvars.update(
+        ANSIBLE_COLLECTIONS_PATH=str(collections_dir), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_NOCOLOR="1"
+    )
+    own_names = {
+        "asg_instance_role_name": names["role"],
+        "asg_instance_role_passrole_prefix": unique_prefix,
+        "asg_instance_role_launch_template_name": names["template"],
+        "asg_instance_role_asg_name": names["asg"],
+    }
+    iam, ec2 = boto3_clients("iam"), boto3_clients("ec2")
+    boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
+
+    def launch(ident: str, answers: dict) -> dict:
+        pdd = make_private_data_dir(tmp_path / ident, envvars=envvars, extravars=job_template_extravars(answers))
+        job = run_job(pdd, "playbooks/deploy.yml", ident)
+        assert job["status"] == "successful" and job["rc"] == 0, describe(job)
+        return job
+
+    try:
+        # A role with a boundary and a template that requires IMDSv2, made by the same job template.
+        launch("with-boundary", {**own_names, "cloudcred_survey_permissions_boundary": "PowerUserAccess"})
+        role = _role_of(iam, names["role"])
+        assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+        assert _http_tokens(ec2, names["template"]) == "required"
+
+        # The documented defaults (only the names are this test's own): nothing written.
+        defaults = launch("defaults", own_names)
+        assert stats_of(defaults)["changed"] == {} and _writes(defaults) == {}, _writes(defaults)
+        assert _role_of(iam, names["role"])["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+
+        # Blank managed policies and "leave" for IMDSv2: nothing written, the policy and HttpTokens stay.
+        blank = launch(
+            "blank", {**own_names, "cloudcred_survey_managed_policies": [], "cloudcred_survey_require_imdsv2": "leave"}
+        )
+        assert stats_of(blank)["changed"] == {} and _writes(blank) == {}, _writes(blank)
+        role = _role_of(iam, names["role"])
+        assert role["ManagedPolicies"] == ["AmazonSSMManagedInstanceCore"] and "PermissionsBoundary" in role
+        assert _http_tokens(ec2, names["template"]) == "required"
+
+        # Only the explicit choice removes the boundary.
+        remove = launch("remove", {**own_names, "cloudcred_survey_remove_permissions_boundary": "yes"})
+        assert role_results(remove, "cloudcred.ec2.iam_instance_role")[0]["actions"] == [
+            "DeleteRolePermissionsBoundary"
+        ]
+        assert "PermissionsBoundary" not in _role_of(iam, names["role"])
     finally:
         _cleanup(boto3_clients, names)
