@@ -205,9 +205,15 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+# These examples run one after another on an empty account (every name is its own; replace the
+# qateam-* names, the S3 bucket and the tags with yours).
+
 # The AWS guide's example: role qateam-app that EC2 may assume, with the SSM agent's permissions,
 # and the instance profile qateam-app holding it (console steps 1-10 and "create the instance profile").
-- name: Role and instance profile for the QA team's application
+# The guide's CLI steps for the instance profile are done by this task too:
+#   aws iam create-instance-profile --instance-profile-name qateam-app
+#   aws iam add-role-to-instance-profile --instance-profile-name qateam-app --role-name qateam-app
+- name: Create role qateam-app and its instance profile, with the SSM agent's managed policy
   cloudcred.ec2.iam_instance_role:
     name: qateam-app
     description: Allows EC2 instances of the QA team's application to call AWS services
@@ -215,11 +221,12 @@ EXAMPLES = r"""
       - AmazonSSMManagedInstanceCore
   register: qateam_role
 
-# The guide's permissions boundary step: an existing managed policy caps what the role may ever do.
-- name: Same role under a permissions boundary, with an inline policy and tags
+# The guide's permissions boundary step: an existing managed policy caps what the role may ever do
+# (an AWS managed one by name, or the ARN of one of your account's).
+- name: Put role qateam-app under a permissions boundary, and add an inline policy, a session duration and tags
   cloudcred.ec2.iam_instance_role:
     name: qateam-app
-    permissions_boundary: arn:aws:iam::123456789012:policy/qateam-boundary
+    permissions_boundary: PowerUserAccess
     managed_policies:
       - AmazonSSMManagedInstanceCore
     inline_policies:
@@ -235,27 +242,56 @@ EXAMPLES = r"""
     tags:
       team: qa
 
-# The guide's CLI steps for the instance profile, done by the task above:
-#   aws iam create-instance-profile --instance-profile-name qateam-app
-#   aws iam add-role-to-instance-profile --instance-profile-name qateam-app --role-name qateam-app
-- name: Profile under its own name and path, failing on broad grants
+# A role's path cannot change in place: a role under /qa/ is another role, here qateam-batch.
+- name: Create role qateam-batch under path /qa/ with an instance profile of another name, strict about its policies
   cloudcred.ec2.iam_instance_role:
-    name: qateam-app
+    name: qateam-batch
     path: /qa/
-    instance_profile_name: qateam-app-profile
+    instance_profile_name: qateam-batch-profile
     strict_policies: true
-    managed_policies:
-      - service-role/AmazonEC2RoleforSSM
+    inline_policies:
+      queue-read:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: [sqs:ReceiveMessage, sqs:DeleteMessage]
+            Resource: arn:aws:sqs:*:*:qateam-batch-*
 
-- name: Only the trust policy is managed; attached and inline policies are left as they are
+# strict_policies fails, before any write, on an inline policy that grants iam:* (or *, or NotAction
+# in an Allow statement) or names an unknown action, and on AdministratorAccess; without it these warn.
+- name: Refuse role qateam-admin-tool, whose inline policy grants iam:* (the task fails and writes nothing)
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-admin-tool
+    strict_policies: true
+    inline_policies:
+      manage-iam:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: iam:*
+            Resource: "*"
+  register: qateam_refused
+  failed_when: qateam_refused is not failed
+
+- name: Set only the trust policy of role qateam-app; its attached and inline policies are left as they are
   cloudcred.ec2.iam_instance_role:
     name: qateam-app
-    assume_role_policy_document: "{{ lookup('file', 'trust.json') }}"
+    assume_role_policy_document:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal:
+            Service: ec2.amazonaws.com
+          Action: sts:AssumeRole
 
-- name: Remove the role and its instance profile (fails if an Auto Scaling group still launches with it)
+- name: Remove roles qateam-app and qateam-batch and their instance profiles (fails while a group launches with one)
   cloudcred.ec2.iam_instance_role:
-    name: qateam-app
+    name: "{{ item.name }}"
+    instance_profile_name: "{{ item.profile }}"
     state: absent
+  loop:
+    - {name: qateam-app, profile: qateam-app}
+    - {name: qateam-batch, profile: qateam-batch-profile}
 """
 
 RETURN = r"""
