@@ -16,6 +16,7 @@ Private to this collection (leading underscore): no compatibility promise.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -40,6 +41,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import 
     PERMISSIONS_MANAGEMENT,
     PRIVILEGE_ESCALATION,
     UNKNOWN_ACTION,
+    _as_list,
     _statements,
     lint_policies,
     permission_findings,
@@ -59,6 +61,8 @@ _REPORTED_KINDS = (BROAD_GRANT, PRIVILEGE_ESCALATION, PERMISSIONS_MANAGEMENT, CR
 PASS = "pass"
 FAIL = "fail"
 UNVERIFIED = "unverified"
+SIMULATOR = "simulator"
+LOCAL = "local"
 
 # The simulator is answered faithfully only by AWS's own IAM endpoints.
 _AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov")
@@ -165,8 +169,10 @@ def describe_instance_profile(iam, name: str) -> dict | None:
 # --- checks ------------------------------------------------------------------------------------
 
 
-def check(name: str, status: str, detail: str, fix: str | None = None) -> dict:
-    return {"name": name, "status": status, "detail": detail, "fix": fix if status != PASS else None}
+def check(name: str, status: str, detail: str, fix: str | None = None, *, basis: str = LOCAL) -> dict:
+    """One check. ``basis``: ``simulator`` when the IAM policy simulator answered (or was to answer), ``local``
+    when this collection decided from what it read."""
+    return {"name": name, "status": status, "basis": basis, "detail": detail, "fix": fix if status != PASS else None}
 
 
 def check_instance_profile(profile: dict | None, role_name: str, profile_name: str) -> dict:
@@ -307,35 +313,42 @@ def _simulated_check(iam, *, name, action, resource, context, source_arn):
     decision = results[0]["EvalDecision"] if results else "implicitDeny"
     scope = f" on {resource}" if resource else ""
     if decision == "allowed":
-        return check(name, PASS, f"{source_arn} may call {action}{scope} (IAM policy simulator)")
+        return check(name, PASS, f"{source_arn} may call {action}{scope} (IAM policy simulator)", basis=SIMULATOR)
     missing = results[0].get("MissingContextValues") if results else None
     detail = f"{source_arn} may not call {action}{scope}: the IAM policy simulator says {decision}"
     if missing:
         detail += f" (context it lacked: {', '.join(missing)})"
-    return check(name, FAIL, detail, _caller_fix(name, source_arn, resource or "*"))
+    return check(name, FAIL, detail, _caller_fix(name, source_arn, resource or "*"), basis=SIMULATOR)
 
 
 def check_caller_permissions(module, iam, role: dict | None) -> list[dict]:
     """pass_role, run_instances and create_tags for the caller, from the IAM policy simulator.
 
-    Unverified (never failed) when the simulator cannot be trusted or cannot be asked: a custom
-    endpoint, a caller the simulator cannot evaluate, or no permission to call it.
+    Where the simulator cannot be trusted (a custom endpoint: emulators answer it without evaluating
+    policies), the caller's own identity policies are read and evaluated here instead (``basis: local``).
+    Unverified (never failed) when neither can answer: a caller that cannot be evaluated, policies
+    that cannot be read, conditions that cannot be evaluated, no permission to call the simulator.
     """
     reason = simulator_unverified_reason(module, iam)
-    if reason is None and role is None:
+    untrusted = reason is not None
+    if role is None:
         reason = "not simulated: the role does not exist"
-    source_arn = None
-    if reason is None:
+    caller_arn = source_arn = None
+    if role is not None:
         try:
-            source_arn, reason = _principal_to_simulate(iam, _caller_arn(module.client("sts")))
+            caller_arn = _caller_arn(module.client("sts"))
+            source_arn, why_not = _principal_to_simulate(iam, caller_arn)
+            reason = reason or why_not
         except AnsibleAWSError as e:
-            reason = f"not simulated: {e.message}: {e.exception}"
+            reason = reason or f"not simulated: {e.message}: {e.exception}"
+    if untrusted and role is not None and caller_arn:
+        return local_caller_checks(iam, caller_arn, source_arn, role, reason)
     checks = []
     for name, action, resource_kind, context in _CALLER_CHECKS:
         resource = role["arn"] if resource_kind == "role" and role else None
         fix = _caller_fix(name, source_arn or "the deployer", resource or "*")
         if reason is not None:
-            checks.append(check(name, UNVERIFIED, f"{action}: {reason}", fix))
+            checks.append(check(name, UNVERIFIED, f"{action}: {reason}", fix, basis=SIMULATOR))
             continue
         try:
             checks.append(
@@ -344,7 +357,165 @@ def check_caller_permissions(module, iam, role: dict | None) -> list[dict]:
                 )
             )
         except AnsibleAWSError as e:
-            checks.append(check(name, UNVERIFIED, f"{action}: not simulated: {e.message}: {e.exception}", fix))
+            checks.append(
+                check(name, UNVERIFIED, f"{action}: not simulated: {e.message}: {e.exception}", fix, basis=SIMULATOR)
+            )
+    return checks
+
+
+# --- local evaluation of the caller's identity policies ----------------------------------------
+
+_NOT_SEEN = (
+    "evaluated locally from its identity policies (inline and attached); Organizations SCPs, permissions "
+    "boundaries, session policies and resource-based policies are not seen"
+)
+
+
+@IAMErrorHandler.list_error_handler("list the inline policies of {kind} {name}")
+@AWSRetry.jittered_backoff()
+def _inline_policies(client, kind, name):
+    list_names = {"user": "list_user_policies", "group": "list_group_policies", "role": "list_role_policies"}[kind]
+    get_one = {"user": "get_user_policy", "group": "get_group_policy", "role": "get_role_policy"}[kind]
+    key = {"user": "UserName", "group": "GroupName", "role": "RoleName"}[kind]
+    names = client.get_paginator(list_names).paginate(**{key: name}).build_full_result()["PolicyNames"]
+    return {n: getattr(client, get_one)(**{key: name, "PolicyName": n})["PolicyDocument"] for n in names}
+
+
+@IAMErrorHandler.list_error_handler("list the managed policies attached to {kind} {name}")
+@AWSRetry.jittered_backoff()
+def _attached_policies(client, kind, name):
+    operation = {"user": "list_attached_user_policies", "group": "list_attached_group_policies"}.get(
+        kind, "list_attached_role_policies"
+    )
+    key = {"user": "UserName", "group": "GroupName", "role": "RoleName"}[kind]
+    pages = client.get_paginator(operation).paginate(**{key: name}).build_full_result()
+    return [p["PolicyArn"] for p in pages["AttachedPolicies"]]
+
+
+@IAMErrorHandler.list_error_handler("list the groups of user {name}")
+@AWSRetry.jittered_backoff()
+def _groups_for_user(client, name):
+    pages = client.get_paginator("list_groups_for_user").paginate(UserName=name).build_full_result()
+    return [g["GroupName"] for g in pages["Groups"]]
+
+
+def identity_policies(iam, principal_arn: str) -> list[tuple[str, dict]]:
+    """``(label, document)`` of every identity policy of an IAM user (with its groups') or role."""
+    resource = principal_arn.split(":", 5)[5]
+    kind, name = resource.split("/", 1)[0], resource.rsplit("/", 1)[1]
+    holders = [(kind, name)] + ([("group", g) for g in _groups_for_user(iam, name) or []] if kind == "user" else [])
+    policies = []
+    for holder_kind, holder in holders:
+        for policy_name, document in (_inline_policies(iam, holder_kind, holder) or {}).items():
+            policies.append((f"{holder_kind} {holder} inline policy {policy_name}", policy_document(document)))
+        for arn in _attached_policies(iam, holder_kind, holder) or []:
+            document = _get_policy_document(iam, arn)
+            if document is not None:
+                policies.append((f"{holder_kind} {holder} managed policy {arn}", policy_document(document)))
+    return policies
+
+
+_STRING_OPERATORS = {
+    "stringequals": lambda value, pattern: value == pattern,
+    "stringequalsignorecase": lambda value, pattern: value.lower() == pattern.lower(),
+    "stringlike": fnmatch.fnmatchcase,
+}
+
+
+def _condition_holds(operator: str, key_values, context: dict[str, str]) -> bool | None:
+    """Whether one condition operator block holds for ``context``; None when it cannot be told here
+    (an operator other than the String ones, or a key the request would carry but the preflight does not know)."""
+    base = operator.lower()
+    for qualifier in ("foranyvalue:", "forallvalues:"):
+        base = base.removeprefix(qualifier)
+    # ...IfExists is the operator itself when the key is there; a key that is not there is not evaluated.
+    base = base.removesuffix("ifexists")
+    negated = base.startswith("stringnot")
+    compare = _STRING_OPERATORS.get(base.replace("stringnot", "string", 1))
+    if compare is None or not isinstance(key_values, dict):
+        return None
+    known = {k.lower(): v for k, v in context.items()}
+    for key, patterns in key_values.items():
+        if key.lower() not in known:
+            return None
+        value = known[key.lower()]
+        matched = any(isinstance(p, str) and compare(value, p) for p in _as_list(patterns))
+        if matched == negated:
+            return False
+    return True
+
+
+def _statement_applies(statement: dict, action: str, resource: str | None, context: dict) -> bool | None:
+    """True/False whether ``statement`` covers the request; None when its condition cannot be evaluated."""
+    if "NotAction" in statement:
+        if any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement["NotAction"])):
+            return False
+    elif not any(fnmatch.fnmatchcase(action.lower(), str(a).lower()) for a in _as_list(statement.get("Action"))):
+        return False
+    if resource is not None:
+        if "NotResource" in statement:
+            if any(fnmatch.fnmatchcase(resource, str(r)) for r in _as_list(statement["NotResource"])):
+                return False
+        elif not any(fnmatch.fnmatchcase(resource, str(r)) for r in _as_list(statement.get("Resource"))):
+            return False
+    results = [_condition_holds(op, block, context) for op, block in (statement.get("Condition") or {}).items()]
+    if False in results:
+        return False
+    return None if None in results else True
+
+
+def evaluate_locally(policies, action: str, resource: str | None, context: dict) -> tuple[str, str]:
+    """``(status, why)`` of IAM's evaluation logic on identity policies: an explicit Deny wins, then any Allow,
+    else the implicit deny. ``resource`` None matches any resource (RunInstances touches several). A statement
+    whose condition cannot be evaluated here makes the answer ``unverified`` when it could change it."""
+    allows, denies, unknown = [], [], []
+    for label, document in policies:
+        for index, statement in enumerate(_statements(document)):
+            applies = _statement_applies(statement, action, resource, context)
+            where = f"{label} Statement[{index}]" + (f" (Sid {statement['Sid']})" if statement.get("Sid") else "")
+            if applies is None:
+                unknown.append(where)
+            elif applies:
+                (denies if statement.get("Effect") == "Deny" else allows).append(where)
+    if denies:
+        return FAIL, f"denied by {denies[0]}"
+    if unknown:
+        return UNVERIFIED, f"depends on conditions the preflight cannot evaluate in {', '.join(unknown)}"
+    if allows:
+        return PASS, f"allowed by {allows[0]}"
+    return FAIL, f"no statement of its {len(policies)} identity policies allows it (implicit deny)"
+
+
+def local_caller_checks(iam, caller_arn: str, source_arn: str | None, role: dict, simulator_reason: str) -> list[dict]:
+    """The caller checks decided from the caller's identity policies, read here (``basis: local``)."""
+    checks = []
+    if caller_arn.endswith(":root"):
+        for name, action, _, _ in _CALLER_CHECKS:
+            detail = (
+                f"{caller_arn} may call {action}: it is the account's root user, which identity policies do not "
+                f"limit ({_NOT_SEEN}); {simulator_reason}"
+            )
+            checks.append(check(name, PASS, detail))
+        return checks
+    policies, problem = None, None
+    if source_arn is None:
+        problem = f"cannot evaluate the caller {caller_arn} locally"
+    else:
+        try:
+            policies = identity_policies(iam, source_arn)
+        except AnsibleAWSError as e:
+            problem = f"cannot read the identity policies of {source_arn}: {e.message}: {e.exception}"
+    for name, action, resource_kind, context in _CALLER_CHECKS:
+        resource = role["arn"] if resource_kind == "role" else None
+        fix = _caller_fix(name, source_arn or caller_arn, resource or "*")
+        if problem:
+            checks.append(check(name, UNVERIFIED, f"{action}: {problem}; {simulator_reason}", fix))
+            continue
+        status, why = evaluate_locally(policies, action, resource, dict(context))
+        scope = f" on {resource}" if resource else ""
+        verb = "may call" if status == PASS else "may not call" if status == FAIL else "may or may not call"
+        detail = f"{source_arn} {verb} {action}{scope}: {why} ({_NOT_SEEN})"
+        checks.append(check(name, status, detail, fix))
     return checks
 
 

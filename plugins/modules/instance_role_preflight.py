@@ -28,8 +28,13 @@ description:
     for the caller's identity (for an assumed-role session, its role). Emulators answer the simulator
     without evaluating policies, so whenever a custom endpoint is used (O(endpoint_url),
     E(AWS_ENDPOINT_URL), E(AWS_ENDPOINT_URL_IAM), or a non-AWS endpoint in the AWS configuration)
-    these three checks are C(unverified) and the simulator is not called. They are also
-    C(unverified), never C(fail), when the caller may not call the simulator.
+    the simulator is not called; the caller's own identity policies (inline and attached, and its
+    groups' for a user) are read and evaluated here instead - Deny before Allow, wildcards,
+    C(NotAction)/C(NotResource), the C(iam:PassedToService) and C(ec2:CreateAction) conditions - and
+    the check says C(pass) or C(fail) with C(basis) V(local) and the deciding statement.
+    Organizations SCPs, permissions boundaries and session policies are not seen there. The checks
+    are C(unverified), never C(fail), when the caller cannot be evaluated (a statement with a
+    condition the module cannot evaluate, policies it may not read) or may not call the simulator.
   - C(launch_template) - with O(launch_template_name), the launch template's default version
     references the instance profile, by name or by ARN.
 author:
@@ -109,6 +114,14 @@ checks:
       type: str
       returned: always
       sample: unverified
+    basis:
+      description:
+        - V(simulator) when the IAM policy simulator answered (or, for an V(unverified) check, was to answer);
+          V(local) when the module decided from what it read, including the caller's identity policies
+          evaluated here where the endpoint cannot simulate.
+      type: str
+      returned: always
+      sample: local
     detail:
       description: What was found, or why it could not be checked.
       type: str
@@ -124,6 +137,7 @@ checks:
   sample:
     - name: instance_profile
       status: pass
+      basis: local
       detail: instance profile arn:aws:iam::123456789012:instance-profile/qateam-app holds role qateam-app
       fix: null
 passed:
