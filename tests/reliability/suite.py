@@ -13,7 +13,8 @@ proxy (faultproxy.py), and checks what must hold:
 4. bad input   modules and role: clear error naming the option, no write
 5. check mode  every --check run: zero mutating calls
 6. consistency "Invalid IAM Instance Profile" on group create/update: retried, bounded, reported
-7. secure      EC2-only trust (.cn too), IMDSv2, scoped PassRole, admin warnings, no secret printed
+7. secure      EC2-only trust (.cn too), IMDSv2, scoped PassRole, admin warnings, no secret printed; public or
+              non-EC2 trusts and strict escalation refused with 0 writes, PassRole prefix that misses the role
 8. permissions docs/permissions.md equals the actions the suite saw the code call
 
 Prints a table and ends with ``reliability: N passed, M failed``; exit status 1 if any failed.
@@ -1177,6 +1178,123 @@ def case_permissions() -> list[Row]:
     return [Row("permissions", label, held, detail) for label, held, detail in permissions.check(LEDGER.runs)]
 
 
+# Issue 17's cases: task name -> (module arguments, expected: "refused" naming the text, or "warned" with it).
+_EC2 = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+_LAUNCH_ANY = {"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}
+
+
+def _doc(*statements) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _secure_refusal_cases(prefix: str) -> dict[str, tuple[dict, str, str]]:
+    public = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+    org = {**public, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}}
+    lambda_only = {**_EC2, "Principal": {"Service": "lambda.amazonaws.com"}}
+    trust = "assume_role_policy_document"
+    return {
+        "public trust, strict": (
+            {"assume_role_policy_document": _doc(public), "strict_policies": True},
+            "refused",
+            f"{trust}: Statement[0] lets any principal (AWS: *)",
+        ),
+        "public trust next to EC2": (
+            {"assume_role_policy_document": _doc(_EC2, {**public, "Principal": {"AWS": ["123456789012", "*"]}})},
+            "refused",
+            f"{trust}: Statement[1] lets any principal (AWS: *)",
+        ),
+        "Principal * trust": (
+            {"assume_role_policy_document": _doc(_EC2, {**public, "Principal": "*"})},
+            "refused",
+            "*",
+        ),
+        "lambda-only trust": (
+            {"assume_role_policy_document": _doc(lambda_only)},
+            "refused",
+            f"{trust} must let the EC2 service principal ec2.amazonaws.com",
+        ),
+        "other principal, strict": (
+            {"assume_role_policy_document": _doc(_EC2, lambda_only), "strict_policies": True},
+            "refused",
+            "also lets Service:lambda.amazonaws.com",
+        ),
+        "PassRole+RunInstances, strict": (
+            {"inline_policies": {"launch": _doc(_LAUNCH_ANY)}, "strict_policies": True},
+            "refused",
+            "inline_policies.launch: iam:PassRole + ec2:RunInstances",
+        ),
+        "sts:AssumeRole on *, strict": (
+            {"inline_policies": {"hop": _doc({**_LAUNCH_ANY, "Action": "sts:AssumeRole"})}, "strict_policies": True},
+            "refused",
+            "inline_policies.hop: sts:AssumeRole on every resource",
+        ),
+        "PassRole+RunInstances warns": (
+            {"inline_policies": {"launch": _doc(_LAUNCH_ANY)}},
+            "warned",
+            "(privilege_escalation)",
+        ),
+        "org-restricted * warns": (
+            {"assume_role_policy_document": _doc(_EC2, org)},
+            "warned",
+            "AWS:* (aws:PrincipalOrgID)",
+        ),
+    }
+
+
+def case_secure_refusals() -> list[Row]:
+    """Issue 17: trusts EC2 cannot use or anyone may use, and escalation in strict mode, are refused with
+    0 writes (real runs, not --check); other principals and escalation warn; a PassRole prefix that
+    misses the role fails the role before any write."""
+    names = fresh("secref")
+    table = _secure_refusal_cases(names.prefix)
+    tasks = [
+        {"name": task, cases.ROLE: {"name": f"{names.prefix}{index}", **args}, "ignore_errors": True}
+        for index, (task, (args, _, _)) in enumerate(table.items())
+    ]
+    playbook = WORK / "secure-refusals.yml"
+    play = {"name": "secure refusals", "hosts": "localhost", "connection": "local", "gather_facts": False}
+    playbook.write_text(json.dumps([{**play, "tasks": tasks}], indent=1))
+    run = run_playbook(playbook, kind="module")
+    by_task = {e.get("task"): e for e in run.events}
+    rows = []
+    for task, (_, expected, text) in table.items():
+        event = by_task.get(task, {})
+        calls = [c for c in run.calls if c.mark.endswith("|" + task)]
+        writes = [c.operation.split(".")[1] for c in calls if c.write]
+        msg = str(event.get("msg") or "")
+        warnings = [w for w in event.get("warnings") or [] if text in w]
+        if expected == "refused":
+            held = event.get("status") in ("failed", "ignored") and text in msg and not writes
+            detail = (
+                f"{msg[:90]!r}; {len(calls)} calls, 0 writes"
+                if held
+                else f"{event.get('status')}: {msg[:80]!r} {writes}"
+            )
+        else:
+            held = event.get("status") in ("ok", "changed") and bool(warnings)
+            detail = f"warning {warnings[0][:100]!r}" if warnings else f"no warning ({event.get('status')}: {msg[:80]})"
+        rows.append(Row("secure", f"{task}: {expected}", held, detail))
+    role = deploy(
+        names,
+        overrides={
+            "asg_instance_role_name": f"{names.prefix}billing-app",
+            "asg_instance_role_passrole_prefix": "qateam-",
+        },
+    )
+    text = role.error() + "\n" + role.output
+    problems = []
+    if role.rc == 0:
+        problems.append("deploy succeeded")
+    elif "asg_instance_role_passrole_prefix 'qateam-' does not cover asg_instance_role_name" not in text:
+        problems.append(f"message does not name both variables: {role.error()[:160]}")
+    if role.writes:
+        problems.append(f"wrote {[c.operation.split('.')[1] for c in role.writes]}")
+    detail = f"{role.error()[:100]}; {len(role.calls)} calls, 0 writes" if not problems else "; ".join(problems)
+    rows.append(Row("secure", "role: PassRole prefix misses the role", not problems, detail))
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
+
+
 # --- driver -----------------------------------------------------------------------------------
 def jobs() -> list[tuple[str, object]]:
     table = [
@@ -1199,6 +1317,7 @@ def jobs() -> list[tuple[str, object]]:
         ("consistency", case_consistency_bounded),
         ("secure", case_secure_state),
         ("secure", case_secure_modules),
+        ("secure", case_secure_refusals),
         ("secure", case_no_secret),
     ]
     return [(section, fn) for section, fn in table if not ONLY or section in ONLY]
