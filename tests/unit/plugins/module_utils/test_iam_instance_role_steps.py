@@ -598,6 +598,25 @@ def test_absent_in_order_and_no_orphan_profile(iam):
     )
 
 
+def test_absent_takes_other_roles_out_of_the_named_profile_before_deleting_it(iam):
+    """IAM refuses DeleteInstanceProfile while the profile holds a role (DeleteConflict); the profile named
+    by the run may hold another role than ours (a hand repair, an earlier name): out it goes, with a warning."""
+    created_role(iam)
+    iam.create_role(RoleName="iir-intruder", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+    iam.create_instance_profile(InstanceProfileName=NAME)
+    iam.add_role_to_instance_profile(InstanceProfileName=NAME, RoleName="iir-intruder")
+    warnings, writes = [], Writes(False)
+    changed, original = ensure_absent(
+        iam, name=NAME, profile_name=NAME, force=True, groups_using=None, writes=writes, warn=warnings.append
+    )
+    assert changed is True and original["instance_profile"]["roles"] == ["iir-intruder"]
+    assert writes.actions == ["RemoveRoleFromInstanceProfile", "DeleteInstanceProfile", "DeleteRole"]
+    assert len(warnings) == 1 and "held role iir-intruder" in warnings[0]
+    assert read_instance_profile(iam, NAME) is None and read_role(iam, NAME) is None
+    # the other role itself stays: only its place in the profile being deleted is taken
+    assert read_role(iam, "iir-intruder") is not None
+
+
 def test_absent_removes_an_orphan_profile(iam):
     iam.create_instance_profile(InstanceProfileName=NAME)
     writes = Writes(False)

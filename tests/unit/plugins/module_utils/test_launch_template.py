@@ -171,6 +171,10 @@ def test_data_strings_from_jinja_become_numbers_and_booleans(shape):
         # without the IAM read: an ARN ending in the name is that profile
         ({"Arn": ARN}, {"Name": "qateam-app"}, None, True),
         ({"Name": "qateam-app"}, {"Arn": PATH_ARN}, None, True),
+        # two ARNs are compared whole, path included, even without the IAM read: one of them is stale
+        ({"Arn": ARN}, {"Arn": PATH_ARN}, None, False),
+        ({"Arn": PATH_ARN}, {"Arn": ARN}, None, False),
+        ({"Arn": ARN}, {"Arn": ARN}, None, True),
         ({"Name": "other"}, {"Name": "qateam-app"}, IAM_PROFILE, False),
         ({"Arn": ARN.replace("qateam-app", "other")}, {"Name": "qateam-app"}, IAM_PROFILE, False),
         # a stale ARN (other path) of the name is not the profile IAM knows

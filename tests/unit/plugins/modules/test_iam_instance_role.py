@@ -167,6 +167,20 @@ def test_bad_input_fails_before_any_api_call(iam, capsys, calls, args, message):
     assert calls == []
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"name": "qa team"}, "name must contain only"),
+        ({"name": "r" * 65}, "name must be 1-64 characters long"),
+        ({"instance_profile_name": "qa/profile"}, "instance_profile_name must contain only"),
+    ],
+)
+def test_bad_name_with_state_absent_fails_before_any_api_call(iam, capsys, calls, args, message):
+    result = run(capsys, calls, **{"name": NAME, "state": "absent", **args})
+    assert result["failed"] is True and message in result["msg"]
+    assert calls == []
+
+
 def test_path_of_an_existing_role_cannot_change(iam, capsys, calls):
     run(capsys, name=NAME)
     result = run(capsys, calls, name=NAME, path="/qa/")

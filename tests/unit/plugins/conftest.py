@@ -1,6 +1,6 @@
 # Copyright: cloudcred.ec2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures shared by the module tests."""
+"""Fixtures shared by the unit tests of modules and module_utils."""
 
 import botocore.client
 import pytest
