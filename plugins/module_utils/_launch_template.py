@@ -123,6 +123,15 @@ def _launch_template_data_rules(params: dict) -> str | None:
     return None
 
 
+def launch_template_data_input_problem(data, *, require_imdsv2: bool = True, shape=None) -> str | None:
+    """What :func:`invalid_option` and, with ``shape``, :func:`launch_template_data_problem` say of ``data``
+    alone: for a caller (the role) that checks the data before its first write. No API call."""
+    problem = _launch_template_data_rules({"launch_template_data": data, "require_imdsv2": require_imdsv2})
+    if problem is None and shape is not None and data is not None:
+        problem, _converted = launch_template_data_problem(data, shape)
+    return problem
+
+
 def _option_rules(params: dict):
     """Each option's problem, or None; lazily, in the order the options are documented."""
     value = params.get("launch_template_name")

@@ -93,7 +93,15 @@ def snapshot(upstream: str, names: Names) -> dict:
     """
     c = clients(upstream)
     iam = c["iam"]
-    state: dict = {"roles": {}, "instance_profiles": {}, "launch_templates": {}, "groups": {}, "deployer": None}
+    state: dict = {
+        "roles": {},
+        "instance_profiles": {},
+        "policies": {},
+        "launch_templates": {},
+        "groups": {},
+        "deployer": None,
+        "deployer_attached": None,
+    }
     for role in _paged(iam, "list_roles", "Roles"):
         name = role["RoleName"]
         if not name.startswith(names.prefix):
@@ -101,6 +109,7 @@ def snapshot(upstream: str, names: Names) -> dict:
         full = iam.get_role(RoleName=name)["Role"]
         state["roles"][name] = {
             "path": full["Path"],
+            "description": full.get("Description"),
             "trust": _doc(full["AssumeRolePolicyDocument"]),
             "managed": sorted(
                 p["PolicyArn"] for p in _paged(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
@@ -118,7 +127,9 @@ def snapshot(upstream: str, names: Names) -> dict:
             state["instance_profiles"][profile["InstanceProfileName"]] = {
                 "path": profile["Path"],
                 "roles": sorted(r["RoleName"] for r in profile["Roles"]),
+                "tags": _profile_tags(iam, profile["InstanceProfileName"]),
             }
+    state["policies"] = _customer_policies(iam, names.prefix)
     for template in c["ec2"].describe_launch_templates()["LaunchTemplates"]:
         if not template["LaunchTemplateName"].startswith(names.prefix):
             continue
@@ -153,9 +164,35 @@ def snapshot(upstream: str, names: Names) -> dict:
             p: _doc(iam.get_user_policy(UserName=names.deployer, PolicyName=p)["PolicyDocument"])
             for p in iam.list_user_policies(UserName=names.deployer)["PolicyNames"]
         }
+    with contextlib.suppress(botocore.exceptions.ClientError):
+        attached = _paged(iam, "list_attached_user_policies", "AttachedPolicies", UserName=names.deployer)
+        state["deployer_attached"] = sorted(p["PolicyArn"] for p in attached)
     text = json.dumps(state, sort_keys=True, default=str)
     text = re.sub(r"lt-[0-9a-f]{8,}", "lt-ID", text).replace(names.prefix, "rel-CASE-")
     return json.loads(text)
+
+
+def _profile_tags(iam, name: str) -> dict:
+    return {t["Key"]: t["Value"] for t in _paged(iam, "list_instance_profile_tags", "Tags", InstanceProfileName=name)}
+
+
+def _customer_policies(iam, prefix: str) -> dict:
+    """The case's customer managed policies: path, the default version's document, and where attached."""
+    found = {}
+    for policy in _paged(iam, "list_policies", "Policies", Scope="Local"):
+        if not policy["PolicyName"].startswith(prefix):
+            continue
+        arn = policy["Arn"]
+        version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+        entities = iam.list_entities_for_policy(PolicyArn=arn)
+        found[policy["PolicyName"]] = {
+            "path": policy["Path"],
+            "document": _doc(version["Document"]),
+            "versions": len(iam.list_policy_versions(PolicyArn=arn)["Versions"]),
+            "roles": sorted(r["RoleName"] for r in entities["PolicyRoles"]),
+            "users": sorted(u["UserName"] for u in entities["PolicyUsers"]),
+        }
+    return found
 
 
 def _template_tags(ec2, template_id: str) -> dict:
@@ -205,6 +242,8 @@ def _delete_role(iam, name: str) -> None:
 def _delete_user(iam, name: str) -> None:
     for pol in iam.list_user_policies(UserName=name)["PolicyNames"]:
         iam.delete_user_policy(UserName=name, PolicyName=pol)
+    for pol in _paged(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name):
+        iam.detach_user_policy(UserName=name, PolicyArn=pol["PolicyArn"])
     iam.delete_user(UserName=name)
 
 
@@ -235,9 +274,9 @@ def cleanup(upstream: str, names: Names) -> None:
     for role in _paged(iam, "list_roles", "Roles"):
         if role["RoleName"].startswith(names.prefix):
             _delete_role(iam, role["RoleName"])
-    for policy in _paged(iam, "list_policies", "Policies", Scope="Local"):
-        if policy["PolicyName"].startswith(names.prefix):
-            iam.delete_policy(PolicyArn=policy["Arn"])
     for user in _paged(iam, "list_users", "Users"):
         if user["UserName"].startswith(names.prefix):
             _delete_user(iam, user["UserName"])
+    for policy in _paged(iam, "list_policies", "Policies", Scope="Local"):
+        if policy["PolicyName"].startswith(names.prefix):
+            iam.delete_policy(PolicyArn=policy["Arn"])

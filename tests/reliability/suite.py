@@ -301,9 +301,22 @@ def reference(kind: str) -> dict:
         return _REFS[kind]
 
 
-def state_matches(names: Names, ref: dict) -> str:
-    differences = aws_state.diff(ref, aws_state.snapshot(UPSTREAM, names))
+def state_matches(names: Names, ref: dict, state: dict | None = None) -> str:
+    differences = aws_state.diff(ref, state if state is not None else aws_state.snapshot(UPSTREAM, names))
     return "" if not differences else "state differs: " + "; ".join(differences[:4])
+
+
+def _settled(state: dict) -> dict:
+    """A snapshot without what concurrent runs may legitimately leave differently from one run: the
+    template's version numbers (up to one version per run, all with the same data) and the refreshes."""
+    state = json.loads(json.dumps(state))
+    for template in state["launch_templates"].values():
+        for key in ("versions", "latest", "default"):
+            template.pop(key, None)
+    for group in state["groups"].values():
+        group.pop("instance_refreshes", None)
+        group.get("launch_template", {}).pop("Version", None)
+    return state
 
 
 # --- 1. faults --------------------------------------------------------------------------------
@@ -433,25 +446,33 @@ def case_faults_chain() -> list[Row]:
     return rows
 
 
-def case_faults_template_module() -> list[Row]:
-    """launch_template_profile alone: lost answers of CreateLaunchTemplateVersion/ModifyLaunchTemplate."""
-    names = _bad_fixtures("ltlost")
-    playbook = WORK / "lt-lost.yml"
+def _template_module_run(case: str, faults: Faults | None) -> tuple[Run, Names]:
+    names = _bad_fixtures(case)
+    playbook = WORK / f"{case}.yml"
     task = {
         "name": "profile on the template",
         cases.LTP: {"launch_template_name": names.template, "instance_profile_name": names.prefix + "fixture"},
     }
-    play = {"name": "lost", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [task]}
+    play = {"name": case, "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [task]}
     playbook.write_text(json.dumps([play]))
+    return run_playbook(playbook, kind="module", faults=faults), names
+
+
+def case_faults_template_module() -> list[Row]:
+    """launch_template_profile alone: lost answers of CreateLaunchTemplateVersion/ModifyLaunchTemplate.
+    The state must be the fault-free run's: one new version (its data whole), the default, the tags."""
+    clean, ref_names = _template_module_run("ltref", None)
+    ref = aws_state.snapshot(UPSTREAM, ref_names)
+    aws_state.cleanup(UPSTREAM, ref_names)
     lost = ("ec2.CreateLaunchTemplateVersion", "ec2.ModifyLaunchTemplate")
-    run = run_playbook(playbook, kind="module", faults=Faults(post_commit_once=lost, fault_rate=0.3, seed=5))
-    template = next(iter(aws_state.snapshot(UPSTREAM, names)["launch_templates"].values()), {})
-    problem = ok(run, "module")
+    run, names = _template_module_run("ltlost", Faults(post_commit_once=lost, fault_rate=0.3, seed=5))
+    problem = ok(clean, "fault-free module run") or ok(run, "module") or state_matches(names, ref)
+    template = next(iter(ref["launch_templates"].values()), {})
     if not problem and (template.get("latest"), template.get("default")) != (2, 2):
-        problem = f"versions: latest {template.get('latest')}, default {template.get('default')} (want 2, 2)"
+        problem = f"fault-free run: latest {template.get('latest')}, default {template.get('default')} (want 2, 2)"
     aws_state.cleanup(UPSTREAM, names)
     label = "template module: lost answers + 30% faults"
-    return [Row("faults", label, not problem, problem or fmt_faults(run) + ", one new version, default")]
+    return [Row("faults", label, not problem, problem or fmt_faults(run) + ", state as the fault-free run's")]
 
 
 # --- 2. crash ---------------------------------------------------------------------------------
@@ -518,7 +539,9 @@ RETRYABLE = re.compile(r"retry|try again|concurrent|in progress|conflict|Concurr
 
 
 def _race(names: Names, overrides: dict, label: str, runs: int = 4, existing_versions: int = 0) -> Row:
-    """``runs`` deploys at once; versions up to ``existing_versions`` were made before and are not counted."""
+    """``runs`` deploys at once; versions up to ``existing_versions`` were made before and are not counted.
+    Everything but the template's version numbers and the refreshes must be as a fault-free run leaves it."""
+    ref = _settled(reference("update" if existing_versions else "deploy"))
     barrier = threading.Barrier(runs)
 
     def one(index):
@@ -536,6 +559,9 @@ def _race(names: Names, overrides: dict, label: str, runs: int = 4, existing_ver
     counts = {k: len(state[k]) for k in ("roles", "instance_profiles", "launch_templates", "groups")}
     if any(v != 1 for v in counts.values()):
         problems.append(f"resources {counts}")
+    mismatch = state_matches(names, ref, _settled(state))
+    if mismatch:
+        problems.append(mismatch)
     template = next(iter(state["launch_templates"].values()), {"versions": {}})
     profile_versions = [
         v for n, v in template["versions"].items() if int(n) > existing_versions and v.get("IamInstanceProfile")
@@ -727,8 +753,10 @@ def _lifecycle_fixtures(names: Names) -> str:
     return arn
 
 
-def _module_lifecycle_playbook(prefix: str, check: bool, policy_arn: str) -> str:
-    """Modules alone: create, no-op, change, remove; every task a case of its own."""
+def _module_lifecycle_playbook(prefix: str, policy_arn: str) -> tuple[str, list[tuple[str, bool]]]:
+    """Modules alone: create, no-op, change, remove. Each step runs in check mode (task ``<step> (check)``)
+    right before it runs for real, so that each check sees the state its real run starts from. Returns the
+    playbook and ``(step, changed)``: whether the step must report a change."""
     role = f"{prefix}app"
     lt = {"launch_template_name": f"{prefix}lt", "instance_profile_name": role}
     trust = _trust()
@@ -789,11 +817,15 @@ def _module_lifecycle_playbook(prefix: str, check: bool, policy_arn: str) -> str
         ("template absent", cases.LTP, {"launch_template_name": f"{prefix}lt", "state": "absent"}),
         ("role absent", cases.ROLE, {"name": role, "state": "absent"}),
     ]
-    tasks = [{"name": name, module: args, "ignore_errors": check, "register": "__step"} for name, module, args in steps]
+    tasks = []
+    for name, module, args in steps:
+        tasks.append({"name": f"{name} (check)", module: args, "check_mode": True})
+        tasks.append({"name": name, module: args})
+    # Read-only modules, run once the template exists, for the permissions ledger; judged elsewhere.
     preflight = {"name": role, "launch_template_name": f"{prefix}lt"}
     for module, info in (("instance_role_info", {"name": role}), ("instance_role_preflight", preflight)):
         if (ROOT / "plugins" / "modules" / f"{module}.py").exists():
-            tasks.insert(4, {"name": module, f"cloudcred.ec2.{module}": info, "ignore_errors": True})
+            tasks.insert(8, {"name": module, f"cloudcred.ec2.{module}": info, "ignore_errors": True})
     play = {
         "name": "module lifecycle",
         "hosts": "localhost",
@@ -801,33 +833,52 @@ def _module_lifecycle_playbook(prefix: str, check: bool, policy_arn: str) -> str
         "gather_facts": False,
         "tasks": tasks,
     }
-    return json.dumps([play], indent=1)
+    return json.dumps([play], indent=1), [(name, not name.endswith("no-op")) for name, _module, _args in steps]
+
+
+def _lifecycle_step_problem(run: Run, step: str, changed: bool) -> str:
+    """'' when ``<step> (check)`` succeeded writing nothing and predicted ``<step>``'s change and actions."""
+    checked = next((e for e in run.events if e.get("task") == f"{step} (check)"), None)
+    real = next((e for e in run.events if e.get("task") == step), None)
+    if checked is None or real is None:
+        return f"{step}: no result (check {checked is not None}, real {real is not None})"
+    problems = []
+    if checked.get("status") != "ok" or real.get("status") != "ok":
+        problems.append(
+            f"status check={checked.get('status')} real={real.get('status')}: {checked.get('msg') or real.get('msg')}"
+        )
+    wrote = [c.operation.split(".")[1] for c in run.writes if c.mark.endswith(f"|{step} (check)")]
+    if wrote:
+        problems.append(f"check wrote {wrote}")
+    if (bool(checked.get("changed")), bool(real.get("changed"))) != (changed, changed):
+        problems.append(f"changed check={checked.get('changed')} real={real.get('changed')}, want {changed}")
+    if checked.get("actions") != real.get("actions"):
+        problems.append(f"actions check={checked.get('actions')} real={real.get('actions')}")
+    return f"{step}: " + ", ".join(problems) if problems else ""
 
 
 def case_module_lifecycle() -> list[Row]:
-    """check / real / check / real of each step: the check runs write nothing; real reruns change nothing."""
+    """Each step in check mode, then for real: the check succeeds, writes nothing and predicts the real run's
+    change and actions; the real no-op steps change nothing; the state ends as a fault-free run leaves it."""
     names = fresh("mods")
     policy_arn = _lifecycle_fixtures(names)
-    rows = []
-    for check in (True, False):
-        playbook = WORK / f"lifecycle-{'check' if check else 'real'}.yml"
-        playbook.write_text(_module_lifecycle_playbook(names.prefix, check, policy_arn))
-        run = run_playbook(playbook, check=check, kind="module")
-        if check:
-            rows.append(_check_row("modules --check: create, change, absent", run))
-        else:
-            problem = ok(run, "modules")
-            noop = [e for e in run.events if e.get("task", "").endswith("no-op")]
-            if not problem and any(e.get("changed") or e.get("actions") for e in noop):
-                problem = f"no-op step changed: {[(e['task'], e.get('actions')) for e in noop if e.get('changed')]}"
-            rows.append(
-                Row(
-                    "check mode",
-                    "modules for real (lifecycle, no-op steps ok)",
-                    not problem,
-                    problem or f"{len(run.calls)} calls, {len(run.writes)} writes",
-                )
-            )
+    playbook = WORK / "lifecycle.yml"
+    text, steps = _module_lifecycle_playbook(names.prefix, policy_arn)
+    playbook.write_text(text)
+    run = run_playbook(playbook, kind="module")
+    problems = [p for p in (_lifecycle_step_problem(run, step, changed) for step, changed in steps) if p]
+    checks = [c for c in run.calls if c.mark.endswith(" (check)")]
+    detail = f"{len(steps)} steps, each --check then real; {len(checks)} calls in check mode, 0 writes"
+    rows = [Row("check mode", "modules: each step --check, then real", not problems, "; ".join(problems) or detail)]
+    problem = ok(run, "modules")
+    rows.append(
+        Row(
+            "check mode",
+            "modules for real (lifecycle, no-op steps ok)",
+            not problem,
+            problem or f"{len(run.calls)} calls, {len(run.writes)} writes",
+        )
+    )
     aws_state.cleanup(UPSTREAM, names)
     return rows
 
