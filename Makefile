@@ -26,7 +26,7 @@ export AWS_SECRET_ACCESS_KEY ?= test
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability
+.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability mutation
 
 help:
 	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
@@ -111,6 +111,11 @@ bench: setup
 # on its own LocalStack (port 4579); prints a table and "reliability: N passed, M failed".
 reliability: setup
 	tests/reliability/run
+
+# mutmut over plugins/module_utils/ and plugins/filter/, judged by the unit tests (not in make test: see
+# docs/testing.md for how long it takes); MUTATION_PATHS narrows it, e.g. to plugins/module_utils/_validation.py.
+mutation: setup
+	scripts/mutation
 
 # --- ecosystem: docs site, release notes, Galaxy import check, AWX runner test -----------------------------
 .PHONY: docs changelog importer awx

@@ -143,8 +143,26 @@ def describe(job: dict) -> str:
     return "\n".join(lines)
 
 
+def leftovers(clients, names: dict) -> list[str]:
+    """Everything of this test's names that teardown.yml removes and that is still there."""
+    autoscaling, ec2, iam = clients("autoscaling"), clients("ec2"), clients("iam")
+    left = [
+        f"Auto Scaling group {g['AutoScalingGroupName']}"
+        for g in autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[names["asg"]])["AutoScalingGroups"]
+    ]
+    found = ec2.describe_launch_templates(Filters=[{"Name": "launch-template-name", "Values": [names["template"]]}])
+    left += [f"launch template {t['LaunchTemplateName']}" for t in found["LaunchTemplates"]]
+    profiles = iam.get_paginator("list_instance_profiles").paginate().build_full_result()["InstanceProfiles"]
+    left += [
+        f"instance profile {p['InstanceProfileName']}" for p in profiles if p["InstanceProfileName"] == names["role"]
+    ]
+    roles = iam.get_paginator("list_roles").paginate().build_full_result()["Roles"]
+    left += [f"role {r['RoleName']}" for r in roles if r["RoleName"] == names["role"]]
+    return left
+
+
 def _cleanup(clients, names: dict) -> None:
-    """Remove what a failed run may have left on the shared endpoint (teardown.yml does it when it runs)."""
+    """Remove what a failed run left on the shared endpoint; the test has already failed, naming it."""
     from botocore.exceptions import ClientError
 
     def quietly(call, **kwargs):
@@ -227,11 +245,12 @@ def test_deploy_and_teardown_as_awx_job(tmp_path, collections_dir, aws_env, boto
         teardown = run_job(pdd, "playbooks/teardown.yml", "teardown-1")
         assert teardown["status"] == "successful", describe(teardown)
         assert stats_of(teardown)["failures"] == {}
-        roles_left = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"] == names["role"]]
-        assert roles_left == [], "teardown left the role"
-        assert autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[names["asg"]])["AutoScalingGroups"] == []
+        assert leftovers(boto3_clients, names) == [], "teardown left these behind"
     finally:
+        # Not quietly: whatever is left fails the test (naming it), and only then is it removed.
+        left = leftovers(boto3_clients, names)
         _cleanup(boto3_clients, names)
+    assert left == [], f"left behind on the endpoint (now removed): {left}"
 
 
 def _role_of(iam, name: str) -> dict:
@@ -307,4 +326,5 @@ def test_survey_defaults_change_nothing_that_exists(tmp_path, collections_dir, a
         ]
         assert "PermissionsBoundary" not in _role_of(iam, names["role"])
     finally:
+        # This test does not tear down: what it made is removed here, and only what it made.
         _cleanup(boto3_clients, names)
