@@ -45,5 +45,12 @@ def test_problem_names_the_option_and_the_key(data, imdsv2, expected):
     assert problem == "" or problem.startswith("launch_template_data")
 
 
+def test_imdsv2_is_required_unless_said_otherwise():
+    # the role passes require_imdsv2 itself; the filter's own default is the module's (true)
+    assert launch_template_data_problem({"MetadataOptions": {"HttpTokens": "optional"}}).startswith(
+        "launch_template_data.MetadataOptions.HttpTokens is 'optional' but require_imdsv2 is true"
+    )
+
+
 def test_registered_under_its_name():
     assert FilterModule().filters() == {"launch_template_data_problem": launch_template_data_problem}
