@@ -26,7 +26,7 @@ export AWS_SECRET_ACCESS_KEY ?= test
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability mutation
+.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability mutation permissions
 
 help:
 	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
@@ -136,6 +136,10 @@ importer: setup
 # (Not tests/integration: that is ansible-test's folder for integration targets; ours are the Molecule scenarios.)
 awx: setup
 	scripts/with-localstack scripts/pytest-run tests/awx
+
+# tests/permissions: docs/permissions.md as the only policy of the identity, on a moto server that enforces IAM
+permissions: setup
+	scripts/pytest-run tests/permissions
 
 clean:
 	-scripts/localstack stop
