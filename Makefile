@@ -85,8 +85,10 @@ lint: setup
 sanity: setup
 	scripts/sanity
 
+# tests/unit in the tools venv; the LocalStack plugin's own tests in the LocalStack venv (its moto, Python 3.13).
 unit: setup
 	scripts/pytest-run tests/unit
+	cd tools/localstack-autoscaling && $(LS_VENV)/bin/python -m pytest
 
 # MOLECULE_SCENARIOS="a b": only those (default: every scenario of extensions/molecule/)
 molecule: setup

@@ -5,11 +5,17 @@ provider plugin sends each operation to moto's Auto Scaling backend, which
 shares moto's EC2 backend with LocalStack, so groups resolve the launch
 templates that LocalStack's EC2 holds.
 
-moto has no instance refresh API. ``StartInstanceRefresh``,
-``DescribeInstanceRefreshes`` and ``CancelInstanceRefresh`` are answered here
-by a stand-in: a refresh is recorded and reported ``Successful`` at once.
-moto has no ``DisableMetricsCollection`` either (amazon.aws.autoscaling_group
-calls it on each update); ``metrics.py`` answers it on moto's group.
+Where moto is kinder than AWS on paths the collection depends on, this
+plugin behaves as AWS documents:
+
+- ``instances.py``: each instance keeps the launch template version (or
+  launch configuration) it was launched from;
+- ``refresh.py``: ``StartInstanceRefresh``, ``DescribeInstanceRefreshes`` and
+  ``CancelInstanceRefresh`` (moto has none) run a real rolling replacement,
+  advanced before each Auto Scaling call by the time elapsed
+  (``CLOUDCRED_EMULATOR_REFRESH_STEP_SECONDS``), with a test switch to fail;
+- ``metrics.py``: ``DisableMetricsCollection`` (moto has none;
+  amazon.aws.autoscaling_group calls it on each update).
 """
 
 from localstack.services.plugins import Service, aws_provider
@@ -19,21 +25,33 @@ REFRESH_OPERATIONS = ("StartInstanceRefresh", "DescribeInstanceRefreshes", "Canc
 
 @aws_provider(api="autoscaling", name="default")
 def autoscaling():
+    from localstack.aws.api import CommonServiceException
     from localstack.aws.skeleton import Skeleton
     from localstack.aws.spec import load_service
     from localstack.services.moto import dispatch_to_moto
 
     from .metrics import DisableMetricsCollection
-    from .refresh import InstanceRefreshes
+    from .refresh import InstanceRefreshes, RefreshError
 
     service_model = load_service("autoscaling")
     refreshes = InstanceRefreshes()
 
     def to_moto(context, _request):
+        # A refresh replaces instances as time passes: what the group answers must show it.
+        refreshes.advance(context.account_id, context.region)
         return dispatch_to_moto(context)
+
+    def refresh_operation(name):
+        def handle(context, request):
+            try:
+                return getattr(refreshes, name)(context, request)
+            except RefreshError as error:
+                raise CommonServiceException(error.code, error.message) from error
+
+        return handle
 
     dispatch_table = {name: to_moto for name in service_model.operation_names}
     for name in REFRESH_OPERATIONS:
-        dispatch_table[name] = getattr(refreshes, name)
+        dispatch_table[name] = refresh_operation(name)
     dispatch_table["DisableMetricsCollection"] = DisableMetricsCollection
     return Service(name="autoscaling", skeleton=Skeleton(service_model, dispatch_table))
