@@ -54,6 +54,8 @@ class Names:
             "asg_instance_role_asg_max_size": 2,
             "asg_instance_role_asg_desired_capacity": 1,
             "asg_instance_role_asg_availability_zones": [AZ],
+            # the emulator's refresh moves a step a second (tests/reliability/run)
+            "asg_instance_role_instance_refresh_poll_interval": 1,
         }
         data.update(override)
         return data
@@ -205,9 +207,7 @@ def _template_tags(ec2, template_id: str) -> dict:
 def _refreshes(autoscaling, group: dict) -> int:
     """Instance refreshes started on this group (not on an earlier group of the same name).
 
-    The emulator keeps no instance's launch template version of its own (it reports the current
-    default), so the refreshes started are what shows whether running instances were rolled onto a
-    new version.
+    A crash must not make a rerun start a second refresh, nor leave one unstarted.
     """
     with contextlib.suppress(botocore.exceptions.ClientError):
         found = autoscaling.describe_instance_refreshes(AutoScalingGroupName=group["AutoScalingGroupName"])

@@ -36,6 +36,10 @@ UNSEEN = {
         "iam:ListGroupPolicies": _DEPLOYER_KINDS,
     },
     PREFLIGHT: {"iam:SimulatePrincipalPolicy": _SIMULATOR},
+    "cloudcred.ec2.asg_instance_refresh": {
+        "ec2:DescribeLaunchTemplates": "only when launch_template_version is omitted; the role always gives it",
+        "autoscaling:UpdateAutoScalingGroup": "only with the auto_rollback preference (the suite's runs use none)",
+    },
 }
 
 # Every identity may call these, or the code goes on when they are denied; listing them or not is the
