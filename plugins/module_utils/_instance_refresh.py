@@ -74,7 +74,11 @@ def active_refresh(refreshes: list[dict]) -> dict | None:
 
 def aws_preferences(preferences: dict | None) -> dict:
     """The role's preferences (snake_case, as amazon.aws takes them, or AWS's CamelCase) in AWS's names."""
-    return snake_dict_to_camel_dict(dict(preferences or {}), capitalize_first=True)
+    converted = {}
+    for key, value in (preferences or {}).items():
+        # AWS's own names as given; converting them would lower their inner capitals (AutoRollback -> Autorollback).
+        converted.update({key: value} if key[:1].isupper() else snake_dict_to_camel_dict({key: value}, True))
+    return converted
 
 
 def rollback_version(group: dict, launch_template_name: str) -> str | None:

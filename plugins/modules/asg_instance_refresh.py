@@ -52,8 +52,8 @@ options:
       - The refresh's preferences, passed to C(StartInstanceRefresh) in AWS's names (snake_case such as
         C(min_healthy_percentage), C(skip_matching), C(auto_rollback), C(instance_warmup), or AWS's CamelCase).
       - With C(auto_rollback), the refresh carries a desired configuration naming the version number, and a group
-        that names C($Default) is first put on the version number its instances run from (C(UpdateAutoScalingGroup)):
-        AWS rolls back only to a number the group names. When the refresh succeeds AWS moves the group to the new
+        that names C($Default) is first put on the version number its instances run from (C(UpdateAutoScalingGroup)),
+        as AWS rolls back only to a number the group names. When the refresh succeeds AWS moves the group to the new
         number; when it fails the instances replaced so far go back to the old one.
     type: dict
     default: {}
