@@ -30,9 +30,10 @@ What AWS documents, and what this does (Amazon EC2 Auto Scaling API Reference an
 - CancelInstanceRefresh: ``Cancelling`` then ``Cancelled``; "does not roll back any instances that were
   already replaced"; without an active refresh it fails with ``ActiveInstanceRefreshNotFound``.
 
-Test switch (no AWS counterpart): a tag ``cloudcred:emulator:instance-refresh`` on the group with the value
+Test switches (no AWS counterpart), tags on the group: ``cloudcred:emulator:instance-refresh`` with the value
 ``fail`` makes a refresh fail once its first batch is replaced (StatusReason says so), ``fail-rollback`` makes
-the rollback that follows fail too.
+the rollback that follows fail too; ``cloudcred:emulator:instance-refresh-step-seconds`` sets the pace of the
+group's next refreshes (a refresh still running when the next run starts).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from . import instances
 
 STEP_ENV = "CLOUDCRED_EMULATOR_REFRESH_STEP_SECONDS"
 FAIL_TAG = "cloudcred:emulator:instance-refresh"
+STEP_TAG = "cloudcred:emulator:instance-refresh-step-seconds"
 ACTIVE = ("Pending", "InProgress", "Cancelling", "RollbackInProgress")
 DEFAULT_PREFERENCES = {
     "MinHealthyPercentage": 90,
@@ -80,8 +82,9 @@ def _utc(seconds: float) -> datetime:
 class Refresh:
     """One instance refresh of one group, and its progress."""
 
-    def __init__(self, group, request: dict, started: float):
+    def __init__(self, group, request: dict, started: float, step: float):
         self.id = str(uuid.uuid4())
+        self.step = step
         self.group_name = group.name
         self.group = group  # a group made later under the same name is another group
         self.started = started
@@ -158,7 +161,8 @@ class InstanceRefreshes:
                     "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.",
                 )
             self._validate(group, request)
-            refresh = Refresh(group, request, self._clock())
+            tags = {t.get("Key"): t.get("Value") for t in group.tags}
+            refresh = Refresh(group, request, self._clock(), float(tags.get(STEP_TAG) or self._step))
             self._by_group.setdefault(key, []).insert(0, refresh)
             return {"InstanceRefreshId": refresh.id}
 
@@ -198,10 +202,10 @@ class InstanceRefreshes:
                     del self._by_group[key]
                     continue
                 for refresh in self._by_group[key]:
-                    due = int((now - refresh.started) / self._step) if self._step > 0 else 10**6
+                    due = int((now - refresh.started) / refresh.step) if refresh.step > 0 else 10**6
                     while refresh.active and refresh.steps < due:
                         refresh.steps += 1
-                        self._take_step(refresh, group, refresh.started + refresh.steps * self._step)
+                        self._take_step(refresh, group, refresh.started + refresh.steps * refresh.step)
 
     def _take_step(self, refresh: Refresh, group, at: float) -> None:
         if refresh.status == "Pending":

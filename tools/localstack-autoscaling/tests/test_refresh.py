@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import boto3
 import pytest
-from cloudcred_localstack_autoscaling.refresh import FAIL_TAG, InstanceRefreshes, RefreshError
+from cloudcred_localstack_autoscaling.refresh import FAIL_TAG, STEP_TAG, InstanceRefreshes, RefreshError
 from moto import mock_aws
 
 CONTEXT = SimpleNamespace(account_id="123456789012", region="us-east-1")
@@ -268,3 +268,12 @@ def test_a_deleted_group_takes_its_refreshes_with_it(aws):
         "InstanceRefreshes": []
     }
     assert start(aws)
+
+
+def test_a_group_tag_sets_the_pace_of_its_refreshes(aws):
+    make_group(aws, desired=1, tags=[(STEP_TAG, "10")])
+    refresh_id = start(aws)
+    aws.clock.now += 9
+    assert describe(aws, refresh_id)["Status"] == "Pending"  # one step is 10 s here, not 1
+    aws.clock.now += 1
+    assert describe(aws, refresh_id)["Status"] == "InProgress"
