@@ -8,6 +8,9 @@ import pytest
 
 from ansible_collections.cloudcred.ec2.plugins.action import asg_instance_refresh as plugin
 
+POLLS_IN_12_SECONDS = 3  # at 0, 5 and 10 seconds; the next poll would pass the 12 s
+TWO_POLLS = 2
+TWO_POLL_INTERVALS = 10
 ARGS = {"name": "web-asg", "launch_template_name": "my-lt", "poll_interval": 5, "wait_timeout": 60, "region": "x"}
 
 
@@ -75,7 +78,7 @@ def test_waits_printing_one_line_per_poll_then_reads_the_group_again(run):
         "Instance refresh r-1 of web-asg: InProgress, 50% complete, 1 instances to update",
         "Instance refresh r-1 of web-asg: Successful, 100% complete, 0 instances to update",
     ]
-    assert result["instances"] == converged()["instances"] and result["waited"] == 10
+    assert result["instances"] == converged()["instances"] and result["waited"] == TWO_POLL_INTERVALS
     # the polls carry the task's connection options, not the module's own
     assert script.calls[1] == (plugin.INFO_MODULE, {"region": "x", "name": "web-asg", "ids": ["r-1"]})
 
@@ -92,7 +95,7 @@ def test_the_timeout_fails_naming_the_refresh(run):
     script = Script([started()], [refresh("r-1", "InProgress", 50, 1)] * 20)
     result, printed = run(script, wait_timeout=12)
     assert result["failed"] and result["msg"].startswith("Timed out waiting for instance refresh r-1 of")
-    assert len(printed) == 3  # at 0, 5 and 10 seconds; the next poll would pass the 12 s
+    assert len(printed) == POLLS_IN_12_SECONDS
 
 
 def test_a_refresh_in_progress_is_waited_for_then_the_decision_is_made_again(run):
@@ -101,7 +104,7 @@ def test_a_refresh_in_progress_is_waited_for_then_the_decision_is_made_again(run
     script = Script([theirs, converged()], [refresh("r-0", "InProgress", 50, 1), refresh("r-0", "Successful", 100, 0)])
     result, printed = run(script)
     assert not result.get("failed") and not result["changed"] and result["needed"] is False
-    assert result["waited_for"] == ["r-0"] and len(printed) == 2
+    assert result["waited_for"] == ["r-0"] and len(printed) == TWO_POLLS
 
 
 def test_no_wait_and_check_mode_return_the_decision_at_once(run):
