@@ -52,6 +52,8 @@ _SOURCE_VERSION = re.compile(r"\$Default|\$Latest|[1-9][0-9]*")
 _VERSION_DESCRIPTION_MAX = 255
 _TAG_KEY_MAX = 128
 _TAG_VALUE_MAX = 256
+# EC2's MetadataOptions.HttpPutResponseHopLimit: "Possible values: Integers from 1 to 64".
+HOP_LIMIT_MIN, HOP_LIMIT_MAX = 1, 64
 
 
 class LaunchTemplateProfileError(Exception):
@@ -120,6 +122,16 @@ def _launch_template_data_rules(params: dict) -> str | None:
             f"launch_template_data.MetadataOptions.HttpTokens is {tokens!r} but require_imdsv2 is true "
             "(IMDSv2 sets it to 'required'); set require_imdsv2: false to keep IMDSv1"
         )
+    return _hop_limit_rule(params.get("metadata_hop_limit"), data)
+
+
+def _hop_limit_rule(hops, data: dict) -> str | None:
+    given = (data.get("MetadataOptions") or {}).get("HttpPutResponseHopLimit")
+    if hops is not None and given is not None and str(given) != str(hops):
+        return (
+            f"launch_template_data.MetadataOptions.HttpPutResponseHopLimit is {given!r} but metadata_hop_limit is "
+            f"{hops}; give the hop limit in one place (metadata_hop_limit)"
+        )
     return None
 
 
@@ -152,6 +164,12 @@ def _option_rules(params: dict):
     value = params.get("source_version")
     if value is not None and not _SOURCE_VERSION.fullmatch(str(value)):
         yield f"source_version must be $Default, $Latest or a version number (1, 2, ...); got {value!r}"
+    value = params.get("metadata_hop_limit")
+    if value is not None and not (isinstance(value, int) and HOP_LIMIT_MIN <= value <= HOP_LIMIT_MAX):
+        yield (
+            f"metadata_hop_limit must be an integer from {HOP_LIMIT_MIN} to {HOP_LIMIT_MAX} "
+            f"(EC2's MetadataOptions.HttpPutResponseHopLimit); got {value!r}"
+        )
     value = params.get("version_description")
     if value is not None and len(value) > _VERSION_DESCRIPTION_MAX:
         yield f"version_description must be at most {_VERSION_DESCRIPTION_MAX} characters; got {len(value)}"
@@ -315,12 +333,14 @@ def version_differences(
     wanted_profile: dict,
     profile: dict | None = None,
     require_imdsv2: bool = True,
+    metadata_hop_limit: int | None = None,
     overlay: dict | None = None,
 ) -> list[str]:
     """Why the version ``source`` (its data, reshaped by :func:`request_data`) needs a successor; [] when none.
 
     The version carries the profile (a name and an ARN of the same profile are equal), IMDSv2
-    when ``require_imdsv2``, and every key of ``overlay`` as given.
+    when ``require_imdsv2``, the PUT response hop limit when ``metadata_hop_limit`` is given, and
+    every key of ``overlay`` as given.
     """
     source = source or {}
     reasons = []
@@ -328,6 +348,9 @@ def version_differences(
         reasons.append("IamInstanceProfile")
     if require_imdsv2 and (source.get("MetadataOptions") or {}).get("HttpTokens") != "required":
         reasons.append("MetadataOptions.HttpTokens")
+    hops = (source.get("MetadataOptions") or {}).get("HttpPutResponseHopLimit")
+    if metadata_hop_limit is not None and hops != metadata_hop_limit:
+        reasons.append("MetadataOptions.HttpPutResponseHopLimit")
     for key, value in (overlay or {}).items():
         if not carries(source.get(key), value):
             reasons.append(key)
@@ -335,15 +358,23 @@ def version_differences(
 
 
 def merged_launch_template_data(
-    source: dict | None, *, wanted_profile: dict, require_imdsv2: bool = True, overlay: dict | None = None
+    source: dict | None,
+    *,
+    wanted_profile: dict,
+    require_imdsv2: bool = True,
+    metadata_hop_limit: int | None = None,
+    overlay: dict | None = None,
 ) -> dict:
     """The full data of a new version: ``source``'s, each top-level key of ``overlay`` replacing the
-    source's, the profile as given, and ``HttpTokens: required`` merged into ``MetadataOptions``."""
+    source's, the profile as given, and ``HttpTokens: required`` (and ``HttpPutResponseHopLimit`` when
+    ``metadata_hop_limit`` is given) merged into ``MetadataOptions``."""
     data = copy.deepcopy(source or {})
     data.update(copy.deepcopy(overlay or {}))
     data["IamInstanceProfile"] = dict(wanted_profile)
     if require_imdsv2:
         data["MetadataOptions"] = {**(data.get("MetadataOptions") or {}), "HttpTokens": "required"}
+    if metadata_hop_limit is not None:
+        data["MetadataOptions"] = {**(data.get("MetadataOptions") or {}), "HttpPutResponseHopLimit": metadata_hop_limit}
     return data
 
 

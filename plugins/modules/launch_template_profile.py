@@ -102,6 +102,16 @@ options:
       - V(false) leaves C(MetadataOptions) as it is.
     type: bool
     default: true
+  metadata_hop_limit:
+    description:
+      - The instances' IMDS PUT response hop limit (C(MetadataOptions.HttpPutResponseHopLimit)), 1-64,
+        merged into the source's C(MetadataOptions) like O(require_imdsv2); a different value makes one new version.
+      - Use V(2) when applications run in containers on the instance: Docker's bridge network adds a hop,
+        and with EC2's default of 1 and IMDSv2 the IMDSv2 token never reaches the container, so it gets no
+        credentials. AWS recommends 2 for containers.
+      - Not given, the hop limit is left as it is (EC2's default is 1).
+    type: int
+    version_added: 1.0.0
   set_default_version:
     description:
       - Make the version that carries the profile the template's default version, so that an Auto Scaling
@@ -144,7 +154,8 @@ notes:
     data a new version would get, instead of making another one.
   - C(TagSpecifications) for the launch template itself are not copied from the source version (EC2
     rejects them in version data; emulators put the template's tags there).
-  - With O(require_imdsv2=true), C(launch_template_data.MetadataOptions.HttpTokens=optional) is refused.
+  - With O(require_imdsv2=true), C(launch_template_data.MetadataOptions.HttpTokens=optional) is refused, and so is
+    a C(launch_template_data.MetadataOptions.HttpPutResponseHopLimit) other than O(metadata_hop_limit).
   - Check mode makes no mutating call; RV(version_number) is the number the new version would get.
     Diff mode shows the version's data before and after (and the tag changes).
 seealso:
@@ -206,6 +217,12 @@ EXAMPLES = r"""
     set_default_version: false
     launch_template_data:
       InstanceType: t3.micro
+
+- name: Applications in containers on the instances reach IMDSv2 through Docker's bridge (one more hop)
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: my-lt-with-instance-profile
+    instance_profile_name: qateam-app
+    metadata_hop_limit: 2
 
 - name: Template tags (not instance tags)
   cloudcred.ec2.launch_template_profile:
@@ -378,12 +395,8 @@ def ensure_profile(state, client, *, shape, wanted, writes):
     current = request_data(state["launch_template_data"], shape)
     if not version_differences(current, **wanted["decision"]):
         return False, state
-    data = merged_launch_template_data(
-        current,
-        wanted_profile=wanted["decision"]["wanted_profile"],
-        require_imdsv2=wanted["decision"]["require_imdsv2"],
-        overlay=wanted["decision"]["overlay"],
-    )
+    decision = {key: value for key, value in wanted["decision"].items() if key != "profile"}
+    data = merged_launch_template_data(current, **decision)
     return new_version(state, client, data=data, description=wanted["description"], shape=shape, writes=writes)
 
 
@@ -433,12 +446,8 @@ def ensure_template(client, *, params, wanted, writes):
             f"launch template {params['launch_template_name']} does not exist; launch_template_data is required "
             "to create it (for example ImageId and InstanceType)"
         )
-    data = merged_launch_template_data(
-        None,
-        wanted_profile=wanted["decision"]["wanted_profile"],
-        require_imdsv2=wanted["decision"]["require_imdsv2"],
-        overlay=overlay,
-    )
+    decision = {key: value for key, value in wanted["decision"].items() if key != "profile"}
+    data = merged_launch_template_data(None, **decision)
     return create_template(
         client,
         name=params["launch_template_name"],
@@ -598,6 +607,7 @@ def main():
         source_version=dict(type="str", default="$Default"),
         launch_template_data=dict(type="dict"),
         require_imdsv2=dict(type="bool", default=True),
+        metadata_hop_limit=dict(type="int"),
         set_default_version=dict(type="bool", default=True),
         version_description=dict(type="str"),
         validate_instance_profile=dict(type="bool", default=True),
@@ -641,6 +651,7 @@ def main():
                     "wanted_profile": reference,
                     "profile": profile,
                     "require_imdsv2": params["require_imdsv2"],
+                    "metadata_hop_limit": params["metadata_hop_limit"],
                     "overlay": overlay,
                 },
                 "description": params["version_description"],

@@ -93,6 +93,13 @@ VALID = {
             "launch_template_data",
             "require_imdsv2",
         ),
+        ({"metadata_hop_limit": 0}, "metadata_hop_limit", "1 to 64"),
+        ({"metadata_hop_limit": 65}, "metadata_hop_limit", "1 to 64"),
+        (
+            {"metadata_hop_limit": 2, "launch_template_data": {"MetadataOptions": {"HttpPutResponseHopLimit": 3}}},
+            "metadata_hop_limit",
+            "one place",
+        ),
     ],
 )
 def test_bad_input_names_the_option_and_the_rule(changes, option, rule):
@@ -116,6 +123,9 @@ def test_bad_input_names_the_option_and_the_rule(changes, option, rule):
         {"source_version": "12"},
         {"require_imdsv2": False, "launch_template_data": {"MetadataOptions": {"HttpTokens": "optional"}}},
         {"tags": {"team": "qa", "n": 1}},
+        {"metadata_hop_limit": 1},
+        {"metadata_hop_limit": 64},
+        {"metadata_hop_limit": 2, "launch_template_data": {"MetadataOptions": {"HttpPutResponseHopLimit": 2}}},
     ],
 )
 def test_good_input_passes(changes):
@@ -341,6 +351,35 @@ def test_merged_data_keeps_every_source_field_and_the_hop_limit():
         "MetadataOptions": {"HttpPutResponseHopLimit": 2, "HttpEndpoint": "enabled", "HttpTokens": "required"},
     }
     assert source["InstanceType"] == "t2.micro"  # the source is not modified
+
+
+@pytest.mark.parametrize(
+    "source_options, hops, expected",
+    [
+        ({"HttpTokens": "required", "HttpPutResponseHopLimit": 2}, 2, []),
+        ({"HttpTokens": "required"}, 2, ["MetadataOptions.HttpPutResponseHopLimit"]),
+        ({"HttpTokens": "required", "HttpPutResponseHopLimit": 1}, 2, ["MetadataOptions.HttpPutResponseHopLimit"]),
+        ({"HttpTokens": "required", "HttpPutResponseHopLimit": 3}, None, []),  # not given: left as it is
+    ],
+)
+def test_hop_limit_owned_only_when_given(source_options, hops, expected):
+    source = {**BASE, "MetadataOptions": source_options, "IamInstanceProfile": {"Name": "qateam-app"}}
+    wanted = {"wanted_profile": {"Name": "qateam-app"}, "metadata_hop_limit": hops}
+    assert version_differences(source, **wanted) == expected
+    merged = merged_launch_template_data(source, **wanted)
+    assert merged["MetadataOptions"] == {
+        **source_options,
+        **({} if hops is None else {"HttpPutResponseHopLimit": hops}),
+    }
+    assert version_differences(merged, **wanted) == []
+
+
+def test_hop_limit_with_imdsv2_off_keeps_the_tokens_setting():
+    source = {**BASE, "MetadataOptions": {"HttpTokens": "optional"}}
+    merged = merged_launch_template_data(
+        source, wanted_profile={"Arn": ARN}, require_imdsv2=False, metadata_hop_limit=2
+    )
+    assert merged["MetadataOptions"] == {"HttpTokens": "optional", "HttpPutResponseHopLimit": 2}
 
 
 def test_merged_data_with_imdsv2_off_leaves_metadata_options():

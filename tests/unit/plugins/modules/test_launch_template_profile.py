@@ -232,6 +232,31 @@ def test_require_imdsv2_false_leaves_metadata_options(aws, capsys):
     assert versions(aws, "ltp-v1")[3]["MetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 3}
 
 
+def test_metadata_hop_limit_makes_one_version_then_nothing(aws, capsys, calls):
+    run(capsys, **GUIDE)
+    check = run(capsys, calls, **GUIDE, metadata_hop_limit=2, _ansible_check_mode=True, _ansible_diff=True)
+    assert (check["changed"], check["actions"], check["version_number"]) == (
+        True,
+        ["CreateLaunchTemplateVersion", "ModifyLaunchTemplate"],
+        SECOND,
+    )
+    assert check["diff"]["after"]["MetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 2}
+    assert not MUTATING & set(calls) and sorted(versions(aws, "ltp-guide")) == [1]
+    result = run(capsys, **GUIDE, metadata_hop_limit=2)
+    assert (result["changed"], result["version_number"]) == (True, SECOND)
+    assert versions(aws, "ltp-guide")[SECOND]["MetadataOptions"] == {
+        "HttpTokens": "required",
+        "HttpPutResponseHopLimit": 2,
+    }
+    again = run(capsys, calls, **GUIDE, metadata_hop_limit=2)
+    assert (again["changed"], again["actions"]) == (False, [])
+    # not given: the hop limit another run set is left as it is
+    left = run(capsys, **GUIDE)
+    assert (left["changed"], left["launch_template_data"]["MetadataOptions"]["HttpPutResponseHopLimit"]) == (False, 2)
+    down = run(capsys, **GUIDE, metadata_hop_limit=1)
+    assert (down["changed"], down["version_number"]) == (True, THIRD)
+
+
 def test_source_latest_and_set_default_version_false_stay_idempotent(aws, capsys, calls):
     aws.create_launch_template(LaunchTemplateName="ltp-latest", LaunchTemplateData=GUIDE_DATA)
     args = {"launch_template_name": "ltp-latest", "instance_profile_name": "ltp-app", "set_default_version": False}
@@ -376,6 +401,10 @@ def test_creating_needs_launch_template_data(aws, capsys, calls):
                 "launch_template_data": {"ImageID": "ami-1"},
             },
             "launch_template_data",
+        ),
+        (
+            {"launch_template_name": "ltp-x", "instance_profile_name": "a", "metadata_hop_limit": 65},
+            "metadata_hop_limit",
         ),
     ],
 )
