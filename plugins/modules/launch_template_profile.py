@@ -28,7 +28,8 @@ description:
     C(HttpTokens=required) merged into the source's C(MetadataOptions). It becomes the default version
     (O(set_default_version)).
   - A missing template is created (it then needs O(launch_template_data), for example C(ImageId) and
-    C(InstanceType)).
+    C(InstanceType), or a launch configuration to start from: O(source_launch_configuration) or
+    O(source_auto_scaling_group)).
   - A run that changes nothing makes at most three API calls (C(DescribeLaunchTemplateVersions),
     C(GetInstanceProfile), and C(DescribeTags) when O(tags) is given).
 author:
@@ -75,6 +76,29 @@ options:
     type: bool
     default: false
     version_added: 1.0.0
+  source_launch_configuration:
+    description:
+      - Name of an Auto Scaling launch configuration whose settings make the first version of a template
+        that does not exist yet: AMI, instance type, key pair, security groups, user data, block device
+        mappings, monitoring, EBS optimisation, metadata options, placement tenancy and spot price, in EC2's
+        C(RequestLaunchTemplateData) shape. O(launch_template_data) is set on top, then the instance profile
+        and IMDSv2 (the launch configuration's own instance profile is replaced).
+      - What a launch template cannot hold (ClassicLink settings, a public IP setting with security groups
+        given by name) is named in a warning, never dropped silently.
+      - Read only when the template does not exist; an existing template is left to its versions.
+      - A missing launch configuration fails naming the option.
+    type: str
+    version_added: 1.0.0
+  source_auto_scaling_group:
+    description:
+      - Name of an Auto Scaling group; when the template does not exist yet and the group runs on a launch
+        configuration, that launch configuration is the O(source_launch_configuration).
+      - A missing group, or one on a launch template, gives nothing (the template then needs
+        O(launch_template_data)). Read only when the template does not exist.
+      - Moving the group to the template is not done here (M(amazon.aws.autoscaling_group), or the role
+        C(cloudcred.ec2.asg_instance_role)).
+    type: str
+    version_added: 1.0.0
   source_version:
     description:
       - The version in use, whose data a new version copies.
@@ -88,7 +112,8 @@ options:
         C(SecurityGroupIds), C(UserData) (base64).
       - Each top-level key replaces the source version's key of that name. A key counts as carried when
         the version holds the given value (fields EC2 adds to its answer do not count).
-      - Required to create a template. Must not contain C(IamInstanceProfile) (use
+      - Required to create a template, unless a launch configuration supplies the data
+        (O(source_launch_configuration), O(source_auto_scaling_group)). Must not contain C(IamInstanceProfile) (use
         O(instance_profile_name) or O(instance_profile_arn)).
       - Keys are checked against EC2's C(RequestLaunchTemplateData) before any API call; numbers and
         booleans given as strings (from Jinja) are converted.
@@ -157,7 +182,8 @@ notes:
   - With O(require_imdsv2=true), C(launch_template_data.MetadataOptions.HttpTokens=optional) is refused, and so is
     a C(launch_template_data.MetadataOptions.HttpPutResponseHopLimit) other than O(metadata_hop_limit).
   - Check mode makes no mutating call; RV(version_number) is the number the new version would get.
-    Diff mode shows the version's data before and after (and the tag changes).
+    Diff mode shows the version's data before and after (and the tag changes); when a launch configuration
+    makes the first version, "before" is the launch configuration's settings.
 seealso:
   - module: cloudcred.ec2.iam_instance_role
   - module: cloudcred.ec2.instance_role_info
@@ -224,6 +250,16 @@ EXAMPLES = r"""
     instance_profile_name: qateam-app
     metadata_hop_limit: 2
 
+# A group still on a launch configuration: the template's first version keeps its AMI, key pair,
+# security groups, user data, block devices, ...; then move the group and refresh its instances
+# (the role cloudcred.ec2.asg_instance_role does both).
+- name: Launch template from the group's launch configuration, with the instance profile and IMDSv2
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: qateam-app-lt
+    instance_profile_name: qateam-app
+    source_auto_scaling_group: qateam-app-asg
+  register: lt
+
 - name: Template tags (not instance tags)
   cloudcred.ec2.launch_template_profile:
     launch_template_name: my-lt-with-instance-profile
@@ -289,6 +325,13 @@ launch_template_data:
       Name: qateam-app
     MetadataOptions:
       HttpTokens: required
+source_launch_configuration:
+  description:
+    - Name of the launch configuration whose settings made the template's first version in this run
+      (O(source_launch_configuration), or the one O(source_auto_scaling_group) runs on); null otherwise.
+  returned: always
+  type: str
+  sample: qateam-app-lc
 actions:
   description:
     - The mutating API operations made (in check mode, that would be made), in call order.
@@ -308,6 +351,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, partition_for_region
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import (
+    describe_auto_scaling_group,
+    describe_launch_configuration,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import (
+    launch_template_data as launch_configuration_data,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import settings as lc_settings
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
     REQUEST_SHAPE,
     LaunchTemplateExists,
@@ -433,21 +484,25 @@ def ensure_tags(state, client, *, tags, purge_tags, writes):
     return True, {**state, "tags": new_tags}
 
 
-def ensure_template(client, *, params, wanted, writes):
-    """A missing template is created by name, its version 1 carrying everything (tags ride along)."""
+def ensure_template(client, *, params, wanted, writes, source=None):
+    """A missing template is created by name, its version 1 carrying everything (tags ride along).
+
+    ``source`` is launch template data to start from (a launch configuration's settings); the
+    overlay, the profile and IMDSv2 go on top of it.
+    """
     if not params["launch_template_name"]:
         raise LaunchTemplateProfileError(
             f"launch_template_id {params['launch_template_id']} does not exist; "
             "give launch_template_name (and launch_template_data) to create a template"
         )
-    overlay = wanted["decision"]["overlay"]
-    if not overlay:
+    if not wanted["decision"]["overlay"] and not source:
         raise LaunchTemplateProfileError(
             f"launch template {params['launch_template_name']} does not exist; launch_template_data is required "
-            "to create it (for example ImageId and InstanceType)"
+            "to create it (for example ImageId and InstanceType), or a launch configuration to start from "
+            "(source_launch_configuration, source_auto_scaling_group)"
         )
     decision = {key: value for key, value in wanted["decision"].items() if key != "profile"}
-    data = merged_launch_template_data(None, **decision)
+    data = merged_launch_template_data(source, **decision)
     return create_template(
         client,
         name=params["launch_template_name"],
@@ -456,6 +511,39 @@ def ensure_template(client, *, params, wanted, writes):
         tags=params["tags"],
         writes=writes,
     )
+
+
+def source_launch_configuration(autoscaling, params) -> dict | None:
+    """The launch configuration to start a missing template from, as AWS describes it, or None.
+
+    ``source_launch_configuration`` must exist; ``source_auto_scaling_group`` gives its launch
+    configuration when it runs on one, else nothing.
+    """
+    name = params["source_launch_configuration"]
+    if not name and params["source_auto_scaling_group"]:
+        group = describe_auto_scaling_group(autoscaling, params["source_auto_scaling_group"])
+        name = (group or {}).get("LaunchConfigurationName")
+        if not name:
+            return None
+    if not name:
+        return None
+    found = describe_launch_configuration(autoscaling, name)
+    if found is None:
+        option = "source_launch_configuration" if params["source_launch_configuration"] else "source_auto_scaling_group"
+        raise LaunchTemplateProfileError(f"{option}: launch configuration {name} does not exist")
+    return found
+
+
+def launch_configuration_warnings(launch_configuration, converted_warnings, reference) -> list[str]:
+    """The conversion's warnings, and one when the launch configuration's own instance profile is replaced."""
+    warnings = list(converted_warnings)
+    old = launch_configuration.get("IamInstanceProfile")
+    if old and old not in (reference.get("Name"), reference.get("Arn")):
+        warnings.append(
+            f"launch configuration {launch_configuration['LaunchConfigurationName']}: IamInstanceProfile {old} "
+            f"is replaced by {reference.get('Name') or reference.get('Arn')}"
+        )
+    return warnings
 
 
 def names_profile_as_given(original, reference) -> bool:
@@ -475,7 +563,9 @@ def ensure_present(original, client, *, shape, params, wanted, writes):
     changed = False
     state = current_state(original)
     if state is None:
-        changed, state = ensure_template(client, params=params, wanted=wanted, writes=writes)
+        changed, state = ensure_template(
+            client, params=params, wanted=wanted, writes=writes, source=wanted.get("source_data")
+        )
     version_changed, state = ensure_profile(state, client, shape=shape, wanted=wanted, writes=writes)
     default_changed, state = ensure_default_version(
         state, client, wanted_default=params["set_default_version"], writes=writes
@@ -560,13 +650,19 @@ def _tag_changes(before, after):
     return "\n".join(lines) + "\n" if lines else None
 
 
-def build_diff(original, final, shape):
+def build_diff(original, final, shape, launch_configuration=None):
     name = (final or original or {}).get("launch_template", {}).get("launch_template_name")
     before = current_state(original)
+    before_header = f"launch template {name} version {before['version_number']}" if before else "(absent)"
+    before_data = request_data(before["launch_template_data"], shape) if before else {}
+    if launch_configuration is not None and before is None:
+        # The first version is made from the launch configuration: what it held is the "before".
+        before_header = f"launch configuration {launch_configuration['LaunchConfigurationName']}"
+        before_data = jsonable(lc_settings(launch_configuration))
     diff = {
-        "before": request_data(before["launch_template_data"], shape) if before else {},
+        "before": before_data,
         "after": request_data(final["launch_template_data"], shape) if final else {},
-        "before_header": f"launch template {name} version {before['version_number']}" if before else "(absent)",
+        "before_header": before_header,
         "after_header": f"launch template {name} version {final['version_number']}" if final else "(absent)",
     }
     prepared = _tag_changes(before and before.get("tags"), final and final.get("tags"))
@@ -596,6 +692,41 @@ def _validated_params(module):
     return params
 
 
+def run_present(module, ec2, *, original, shape, params, overlay, writes):
+    """state=present: ``(original, changed, final, launch configuration the first version came from)``."""
+    profile, launch_configuration = None, None
+    reference = profile_reference(params["instance_profile_name"], params["instance_profile_arn"])
+    if params["validate_instance_profile"] and not names_profile_as_given(original, reference):
+        profile = usable_instance_profile(
+            module.client("iam", retry_decorator=AWSRetry.jittered_backoff()),
+            name=params["instance_profile_name"],
+            arn=params["instance_profile_arn"],
+        )
+    wanted = {
+        "decision": {
+            "wanted_profile": reference,
+            "profile": profile,
+            "require_imdsv2": params["require_imdsv2"],
+            "metadata_hop_limit": params["metadata_hop_limit"],
+            "overlay": overlay,
+        },
+        "description": params["version_description"],
+    }
+    if original is None:
+        autoscaling = module.client("autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+        launch_configuration = source_launch_configuration(autoscaling, params)
+    if launch_configuration is not None:
+        wanted["source_data"], converted_warnings = launch_configuration_data(launch_configuration)
+        for warning in launch_configuration_warnings(launch_configuration, converted_warnings, reference):
+            module.warn(warning)
+    adopted, changed, final = ensure_present_or_adopt(
+        original, ec2, shape=shape, params=params, wanted=wanted, writes=writes
+    )
+    if adopted is not original:  # another run made the template meanwhile: nothing came from ours
+        return adopted, changed, final, None
+    return original, changed, final, launch_configuration
+
+
 def main():
     argument_spec = dict(
         launch_template_name=dict(type="str"),
@@ -606,6 +737,8 @@ def main():
         delete_launch_template=dict(type="bool", default=False),
         source_version=dict(type="str", default="$Default"),
         launch_template_data=dict(type="dict"),
+        source_launch_configuration=dict(type="str"),
+        source_auto_scaling_group=dict(type="str"),
         require_imdsv2=dict(type="bool", default=True),
         metadata_hop_limit=dict(type="int"),
         set_default_version=dict(type="bool", default=True),
@@ -621,6 +754,7 @@ def main():
         mutually_exclusive=[
             ("launch_template_name", "launch_template_id"),
             ("instance_profile_name", "instance_profile_arn"),
+            ("source_launch_configuration", "source_auto_scaling_group"),
         ],
         required_if=[("state", "present", ("instance_profile_name", "instance_profile_arn"), True)],
     )
@@ -635,29 +769,12 @@ def main():
         module.warn("launch_template_data is not applied with state=absent")
 
     writes = Writes(module.check_mode)
+    launch_configuration = None
     try:
         original = read_template(ec2, params)
         if present:
-            profile = None
-            reference = profile_reference(params["instance_profile_name"], params["instance_profile_arn"])
-            if params["validate_instance_profile"] and not names_profile_as_given(original, reference):
-                profile = usable_instance_profile(
-                    module.client("iam", retry_decorator=AWSRetry.jittered_backoff()),
-                    name=params["instance_profile_name"],
-                    arn=params["instance_profile_arn"],
-                )
-            wanted = {
-                "decision": {
-                    "wanted_profile": reference,
-                    "profile": profile,
-                    "require_imdsv2": params["require_imdsv2"],
-                    "metadata_hop_limit": params["metadata_hop_limit"],
-                    "overlay": overlay,
-                },
-                "description": params["version_description"],
-            }
-            original, changed, final = ensure_present_or_adopt(
-                original, ec2, shape=shape, params=params, wanted=wanted, writes=writes
+            original, changed, final, launch_configuration = run_present(
+                module, ec2, original=original, shape=shape, params=params, overlay=overlay, writes=writes
             )
         elif params["delete_launch_template"]:
             changed, final = ensure_deleted(original, ec2, module=module, writes=writes)
@@ -679,7 +796,8 @@ def main():
         launch_template=final["launch_template"] if final else None,
         version_number=final["version_number"] if final else None,
         launch_template_data=jsonable(request_data(data)) if final else None,
-        diff=build_diff(original, final, shape),
+        source_launch_configuration=launch_configuration["LaunchConfigurationName"] if launch_configuration else None,
+        diff=build_diff(original, final, shape, launch_configuration),
     )
 
 
