@@ -728,16 +728,22 @@ def ensure_present(
 
 
 def check_not_in_use(profiles, groups_using) -> None:
-    """Fail, naming them, when Auto Scaling groups launch with any of the instance profiles."""
+    """Fail, naming them, when Auto Scaling groups or launch configurations launch with any of the instance profiles.
+
+    ``groups_using`` names groups, and launch configurations as ``launch configuration <name>``.
+    """
     in_use = {}
     for profile in profiles:
         for group in groups_using(profile["instance_profile_name"], profile["arn"]):
             in_use.setdefault(group, profile["instance_profile_name"])
     if in_use:
         groups = ", ".join(f"{g} (instance profile {p})" for g, p in sorted(in_use.items()))
+        fix = "Move the groups to another launch template version"
+        if any(user.startswith("launch configuration ") for user in in_use):
+            fix += ", delete the launch configurations (or move their groups to a launch template)"
         raise IamInstanceRoleError(
             f"Auto Scaling group(s) launch with the instance profile: {groups}; nothing was deleted. "
-            "Move the groups to another launch template version, or set force: true"
+            f"{fix}, or set force: true"
         )
 
 

@@ -50,6 +50,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import (
     DEFAULT_VERSION,
     auto_scaling_groups_using_launch_templates,
+    launch_configurations_naming_instance_profile,
     launch_template_version,
     launch_templates_referencing_instance_profile,
     references_instance_profile,
@@ -560,7 +561,8 @@ def preflight_checks(module, role_name: str, profile_name: str, launch_template_
 
 def instance_role_usage(module, role_name: str, profile_name: str) -> dict:
     """The role, its instance profile, the launch templates whose default or latest version
-    references the profile, and the Auto Scaling groups launching from those templates."""
+    references the profile, the Auto Scaling groups launching from those templates, and the launch
+    configurations that name the profile."""
     iam = module.client("iam")
     role = describe_role(iam, role_name)
     profile = describe_instance_profile(iam, profile_name)
@@ -570,4 +572,13 @@ def instance_role_usage(module, role_name: str, profile_name: str) -> dict:
         [t["launch_template_id"] for t in templates],
         [t["launch_template_name"] for t in templates if t["launch_template_name"]],
     )
-    return {"role": role, "instance_profile": profile, "launch_templates": templates, "auto_scaling_groups": groups}
+    configurations = launch_configurations_naming_instance_profile(
+        module, profile_name, profile["arn"] if profile else None
+    )
+    return {
+        "role": role,
+        "instance_profile": profile,
+        "launch_templates": templates,
+        "auto_scaling_groups": groups,
+        "launch_configurations": configurations,
+    }

@@ -58,6 +58,13 @@ def _describe_auto_scaling_groups(client):
     return paginator.paginate().build_full_result()["AutoScalingGroups"]
 
 
+@AutoScalingErrorHandler.list_error_handler("describe launch configurations", [])
+@AWSRetry.jittered_backoff()
+def _describe_launch_configurations(client):
+    paginator = client.get_paginator("describe_launch_configurations")
+    return paginator.paginate().build_full_result()["LaunchConfigurations"]
+
+
 @LaunchTemplateErrorHandler.list_error_handler("describe launch template versions", [])
 @AWSRetry.jittered_backoff()
 def _describe_launch_template_versions(client, versions, template_id=None, template_name=None):
@@ -84,6 +91,12 @@ def references_instance_profile(launch_template_data: dict | None, profile_name:
     if profile_name and reference.get("Name") == profile_name:
         return True
     return bool(profile_arn) and reference.get("Arn") == profile_arn
+
+
+def launch_configuration_names_profile(launch_configuration: dict, profile_name: str, profile_arn: str | None) -> bool:
+    """True when a launch configuration's ``IamInstanceProfile`` (a name or an ARN, as it was given) is the profile."""
+    reference = launch_configuration.get("IamInstanceProfile") or ""
+    return bool(reference) and reference in (profile_name, profile_arn)
 
 
 def group_launch_template(group: dict) -> dict | None:
@@ -180,6 +193,28 @@ def launch_templates_referencing_instance_profile(module, profile_name: str, pro
     for item in templates.values():
         item["versions"].sort()
     return sorted(templates.values(), key=lambda t: (t["launch_template_name"] or "", t["launch_template_id"]))
+
+
+def launch_configurations_naming_instance_profile(module, profile_name: str, profile_arn: str | None) -> list[str]:
+    """Sorted names of the launch configurations whose ``IamInstanceProfile`` is the profile (by name or ARN).
+
+    Launch configurations cannot change, so as long as one names the profile, a group on it (or one
+    made later) launches with it. Calls: one paginated DescribeLaunchConfigurations.
+    """
+    found = _describe_launch_configurations(module.client("autoscaling"))
+    return sorted(
+        lc["LaunchConfigurationName"]
+        for lc in found
+        if launch_configuration_names_profile(lc, profile_name, profile_arn)
+    )
+
+
+def instance_profile_users(module, profile_name: str, profile_arn: str | None) -> list[str]:
+    """What launches with the profile: the groups of :func:`auto_scaling_groups_using_instance_profile`,
+    then ``launch configuration <name>`` for each of :func:`launch_configurations_naming_instance_profile`."""
+    groups = auto_scaling_groups_using_instance_profile(module, profile_name, profile_arn)
+    configurations = launch_configurations_naming_instance_profile(module, profile_name, profile_arn)
+    return groups + [f"launch configuration {name}" for name in configurations]
 
 
 def auto_scaling_groups_using_launch_templates(

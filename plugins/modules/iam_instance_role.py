@@ -154,8 +154,9 @@ options:
   force:
     description:
       - With O(state=absent), delete even when a launch template version in use by an Auto Scaling group
-        references the instance profile (by name or ARN). Without it, such groups fail the run, naming them,
-        before anything is deleted (this needs C(autoscaling:DescribeAutoScalingGroups) and
+        references the instance profile (by name or ARN), or a launch configuration names it. Without it, such
+        groups and launch configurations fail the run, naming them, before anything is deleted (this needs
+        C(autoscaling:DescribeAutoScalingGroups), C(autoscaling:DescribeLaunchConfigurations) and
         C(ec2:DescribeLaunchTemplateVersions)).
     type: bool
     default: false
@@ -439,7 +440,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role i
     public_role,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import lint_policies, permission_findings
-from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import auto_scaling_groups_using_instance_profile
+from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import instance_profile_users
 from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import INSTANCE_PROFILE_NAME_MAX, name_problem
 
 
@@ -512,7 +513,7 @@ def _absent(module, iam, writes):
         raise IamInstanceRoleError(problem)
 
     def groups_using(profile_name, profile_arn):
-        return auto_scaling_groups_using_instance_profile(module, profile_name, profile_arn)
+        return instance_profile_users(module, profile_name, profile_arn)
 
     changed, original = ensure_absent(
         iam,

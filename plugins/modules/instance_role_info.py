@@ -39,7 +39,8 @@ notes:
     group pinned to an older version number that references the profile is not listed under
     RV(launch_templates), but it is listed under RV(auto_scaling_groups) when its launch template
     is listed.
-  - Groups that launch from a launch configuration are not considered.
+  - Launch configurations that name the instance profile are listed under RV(launch_configurations)
+    (one C(DescribeLaunchConfigurations)); the groups on them are not listed under RV(auto_scaling_groups).
   - Launch templates that still name the instance profile after it was deleted are listed too
     (matched by name), which helps finding dangling references.
 attributes:
@@ -63,10 +64,10 @@ EXAMPLES = r"""
     name: qateam-app
   register: usage
 
-- name: Refuse to remove a role that Auto Scaling groups still launch with
+- name: Refuse to remove a role that Auto Scaling groups or launch configurations still launch with
   ansible.builtin.assert:
-    that: usage.auto_scaling_groups | length == 0
-    fail_msg: "qateam-app is used by {{ usage.auto_scaling_groups | join(', ') }}"
+    that: usage.auto_scaling_groups + usage.launch_configurations | length == 0
+    fail_msg: "qateam-app is used by {{ (usage.auto_scaling_groups + usage.launch_configurations) | join(', ') }}"
 
 - name: A role whose instance profile has another name
   cloudcred.ec2.instance_role_info:
@@ -199,6 +200,14 @@ auto_scaling_groups:
   type: list
   elements: str
   sample: [qateam-app-asg]
+launch_configurations:
+  description:
+    - Names of the Auto Scaling launch configurations whose C(IamInstanceProfile) is the instance profile
+      (by name or ARN), sorted. Their groups launch with the profile although no launch template names it.
+  returned: always
+  type: list
+  elements: str
+  sample: [qateam-app-lc]
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError

@@ -306,6 +306,22 @@ def test_absent_refuses_while_an_auto_scaling_group_uses_the_profile(iam, capsys
     assert (role_names(iam), profile_names(iam)) == ([], [])
 
 
+def test_absent_refuses_while_a_launch_configuration_names_the_profile(iam, capsys, calls):
+    created = run(capsys, **GUIDE)
+    boto3.client("autoscaling", region_name=REGION).create_launch_configuration(
+        LaunchConfigurationName="qateam-app-lc",
+        ImageId="ami-12c6146b",
+        InstanceType="t2.micro",
+        IamInstanceProfile=created["instance_profile"]["arn"],
+    )
+    result = run(capsys, calls, name=NAME, state="absent")
+    assert result["failed"] is True
+    assert "launch configuration qateam-app-lc (instance profile qateam-app)" in result["msg"]
+    assert "delete the launch configurations" in result["msg"]
+    assert "DescribeLaunchConfigurations" in calls and not [c for c in calls if is_mutating(c)]
+    assert role_names(iam) == [NAME]
+
+
 def test_profile_holding_another_role_is_repaired(iam, capsys):
     iam.create_role(RoleName="someone-else", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
     iam.create_instance_profile(InstanceProfileName=NAME)

@@ -52,6 +52,17 @@ def aws(monkeypatch):
                 MaxSize=1,
                 AvailabilityZones=[f"{REGION}a"],
             )
+        # launch configurations name the profile by name or ARN (a plain string); "info-app-other" only starts alike
+        for lc, reference in (("lc-by-name", "info-app"), ("lc-by-arn", profile["Arn"]), ("lc-other", "info-app-x")):
+            asg.create_launch_configuration(
+                LaunchConfigurationName=lc,
+                ImageId="ami-12c6146b",
+                InstanceType="t2.micro",
+                IamInstanceProfile=reference,
+            )
+        asg.create_launch_configuration(
+            LaunchConfigurationName="lc-none", ImageId="ami-12c6146b", InstanceType="t2.micro"
+        )
         yield {"profile": profile, "by_arn": by_arn}
 
 
@@ -71,6 +82,7 @@ def test_info_lists_templates_and_groups(aws, capsys):
     assert result["launch_templates"][0]["launch_template_id"] == aws["by_arn"]["LaunchTemplateId"]
     assert result["launch_templates"][0]["versions"] == [1]
     assert result["auto_scaling_groups"] == ["g-arn"]
+    assert result["launch_configurations"] == ["lc-by-arn", "lc-by-name"]
 
 
 def test_info_in_check_mode_is_the_same(aws, capsys):
@@ -88,6 +100,7 @@ def test_info_missing_role(aws, capsys):
     assert result["instance_profile"] is None
     assert result["launch_templates"] == []
     assert result["auto_scaling_groups"] == []
+    assert result["launch_configurations"] == []
 
 
 def test_info_other_profile_name(aws, capsys):
