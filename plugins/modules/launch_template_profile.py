@@ -28,7 +28,7 @@ description:
     C(HttpTokens=required) merged into the source's C(MetadataOptions). It becomes the default version
     (O(set_default_version)).
   - A missing template is created (it then needs O(launch_template_data), for example C(ImageId) and
-    C(InstanceType), or a launch configuration to start from: O(source_launch_configuration) or
+    C(InstanceType), or a launch configuration to start from, see O(source_launch_configuration) and
     O(source_auto_scaling_group)).
   - A run that changes nothing makes at most three API calls (C(DescribeLaunchTemplateVersions),
     C(GetInstanceProfile), and C(DescribeTags) when O(tags) is given).
@@ -79,8 +79,8 @@ options:
   source_launch_configuration:
     description:
       - Name of an Auto Scaling launch configuration whose settings make the first version of a template
-        that does not exist yet: AMI, instance type, key pair, security groups, user data, block device
-        mappings, monitoring, EBS optimisation, metadata options, placement tenancy and spot price, in EC2's
+        that does not exist yet (AMI, instance type, key pair, security groups, user data, block device
+        mappings, monitoring, EBS optimisation, metadata options, placement tenancy and spot price), in EC2's
         C(RequestLaunchTemplateData) shape. O(launch_template_data) is set on top, then the instance profile
         and IMDSv2 (the launch configuration's own instance profile is replaced).
       - What a launch template cannot hold (ClassicLink settings, a public IP setting with security groups
@@ -131,9 +131,9 @@ options:
     description:
       - The instances' IMDS PUT response hop limit (C(MetadataOptions.HttpPutResponseHopLimit)), 1-64,
         merged into the source's C(MetadataOptions) like O(require_imdsv2); a different value makes one new version.
-      - Use V(2) when applications run in containers on the instance: Docker's bridge network adds a hop,
-        and with EC2's default of 1 and IMDSv2 the IMDSv2 token never reaches the container, so it gets no
-        credentials. AWS recommends 2 for containers.
+      - Use V(2) when applications run in containers on the instance (Docker's bridge network adds a hop,
+        and with EC2's default of 1 and IMDSv2 the token never reaches the container, so it gets no
+        credentials). AWS recommends 2 for containers.
       - Not given, the hop limit is left as it is (EC2's default is 1).
     type: int
     version_added: 1.0.0
