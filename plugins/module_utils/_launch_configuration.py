@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_message
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -160,6 +161,14 @@ def settings(launch_configuration: dict) -> dict:
     return {k: v for k, v in launch_configuration.items() if k not in IDENTITY_FIELDS and _given(v)}
 
 
+def jsonable_settings(launch_configuration: dict) -> dict:
+    """:func:`settings` with timestamps as ISO 8601 strings (for results and diffs)."""
+    return {
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in settings(launch_configuration).items()
+    }
+
+
 # --- AWS calls: one function per call ----------------------------------------------------------
 
 
@@ -168,9 +177,14 @@ class AnsibleLaunchConfigurationError(AnsibleAWSError):
 
 
 class _AutoScalingErrorHandler(AWSErrorHandler):
-    """Describe* calls of Auto Scaling answer an empty list for a missing name: no error means missing."""
+    """Describe* calls of Auto Scaling answer an empty list for a missing name; DeleteLaunchConfiguration
+    answers ValidationError "Launch configuration name not found"."""
 
     _CUSTOM_EXCEPTION = AnsibleLaunchConfigurationError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_message("not found")
 
 
 @_AutoScalingErrorHandler.common_error_handler("describe launch configuration {name}")
@@ -187,3 +201,19 @@ def describe_auto_scaling_group(client, name: str) -> dict | None:
     """The Auto Scaling group named ``name``, or None when there is none."""
     found = client.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
     return found[0] if found else None
+
+
+@_AutoScalingErrorHandler.common_error_handler("describe Auto Scaling groups")
+@AWSRetry.jittered_backoff()
+def auto_scaling_groups_on_launch_configuration(client, name: str) -> list[str]:
+    """Sorted names of the Auto Scaling groups that launch from the launch configuration ``name``."""
+    groups = client.get_paginator("describe_auto_scaling_groups").paginate().build_full_result()["AutoScalingGroups"]
+    return sorted(g["AutoScalingGroupName"] for g in groups if g.get("LaunchConfigurationName") == name)
+
+
+@_AutoScalingErrorHandler.deletion_error_handler("delete launch configuration {name}")
+@AWSRetry.jittered_backoff()
+def delete_launch_configuration(client, name: str) -> bool:
+    # AWS refuses (ResourceInUse) while a group uses it; the caller checks first, to keep it instead of failing.
+    client.delete_launch_configuration(LaunchConfigurationName=name)
+    return True
