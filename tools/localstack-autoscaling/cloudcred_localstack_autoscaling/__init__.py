@@ -16,6 +16,8 @@ plugin behaves as AWS documents:
   (``CLOUDCRED_EMULATOR_REFRESH_STEP_SECONDS``), with a test switch to fail;
 - ``metrics.py``: ``DisableMetricsCollection`` (moto has none;
   amazon.aws.autoscaling_group calls it on each update).
+- ``launch_configurations.py``: a group moved to a launch template loses its
+  launch configuration, and one in use cannot be deleted (ResourceInUse).
 """
 
 from localstack.services.plugins import Service, aws_provider
@@ -30,6 +32,7 @@ def autoscaling():
     from localstack.aws.spec import load_service
     from localstack.services.moto import dispatch_to_moto
 
+    from .launch_configurations import DeleteLaunchConfiguration, UpdateAutoScalingGroup
     from .metrics import DisableMetricsCollection
     from .refresh import InstanceRefreshes, RefreshError
 
@@ -54,4 +57,14 @@ def autoscaling():
     for name in REFRESH_OPERATIONS:
         dispatch_table[name] = refresh_operation(name)
     dispatch_table["DisableMetricsCollection"] = DisableMetricsCollection
+
+    def advancing(handler):
+        def handle(context, request):
+            refreshes.advance(context.account_id, context.region)
+            return handler(context, request)
+
+        return handle
+
+    dispatch_table["UpdateAutoScalingGroup"] = advancing(UpdateAutoScalingGroup)
+    dispatch_table["DeleteLaunchConfiguration"] = advancing(DeleteLaunchConfiguration)
     return Service(name="autoscaling", skeleton=Skeleton(service_model, dispatch_table))
