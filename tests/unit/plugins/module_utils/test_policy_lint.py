@@ -178,3 +178,29 @@ def test_catalogue_cost_is_small():
 
 def test_catalogue_version():
     assert catalogue_version().startswith("0.1.")
+
+
+# --- survivors of make mutation (docs/testing.md) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "action, expected",
+    [("ec*:RunInstances", None), ("zz*:GetObject", "no service prefix matches zz*")],
+)
+def test_a_wildcard_service_prefix_is_checked_against_the_catalogue(action, expected):
+    reason = _policy_lint.unknown_action_reason(action)
+    assert reason is None if expected is None else expected in reason
+
+
+def test_a_non_string_action_does_not_stop_the_statement_check():
+    document = {"Statement": [{"Effect": "Allow", "Action": [5, "iam:*"], "Resource": "*"}]}
+    findings = lint_policies({"inline_policies.p": document})
+    assert [f["kind"] for f in findings] == [BROAD_GRANT]
+
+
+def test_a_broad_iam_grant_names_one_escalation_action_and_counts_the_rest():
+    covered = [name for name in _policy_lint.ESCALATION_ACTIONS if name.startswith("iam:")]
+    assert len(covered) > 2  # noqa: PLR2004 - the counted form needs three or more
+    reason = _policy_lint.broad_grant_reason("iam:*")
+    expected = f"iam:* covers {covered[0]} and {len(covered) - 1} more IAM actions that create, widen or pass roles"
+    assert reason == expected
