@@ -459,7 +459,7 @@ def escalation_findings(documents: dict[str, dict]) -> list[dict]:
         granted = {action: _granted_by(grants, action) for action in actions}
         if not all(granted.values()):
             continue
-        policies = ", ".join(dict.fromkeys(label for places in granted.values() for label, _ in places))
+        policies = ", ".join(dict.fromkeys(label for places in granted.values() for label, _statement in places))
         scope = " on every resource" if any(a.lower() in _NEEDS_ANY_RESOURCE for a in actions) else ""
         where = "; ".join(f"{action} in {_where(places)}" for action, places in granted.items())
         findings.append(

@@ -491,7 +491,7 @@ def local_caller_checks(iam, caller_arn: str, source_arn: str | None, role: dict
     """The caller checks decided from the caller's identity policies, read here (``basis: local``)."""
     checks = []
     if caller_arn.endswith(":root"):
-        for name, action, _, _ in _CALLER_CHECKS:
+        for name, action, _resource, _context in _CALLER_CHECKS:
             detail = (
                 f"{caller_arn} may call {action}: it is the account's root user, which identity policies do not "
                 f"limit ({_NOT_SEEN}); {simulator_reason}"

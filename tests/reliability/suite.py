@@ -1303,7 +1303,7 @@ def case_secure_refusals() -> list[Row]:
     table = _secure_refusal_cases(names.prefix)
     tasks = [
         {"name": task, cases.ROLE: {"name": f"{names.prefix}{index}", **args}, "ignore_errors": True}
-        for index, (task, (args, _, _)) in enumerate(table.items())
+        for index, (task, (args, _expected, _text)) in enumerate(table.items())
     ]
     playbook = WORK / "secure-refusals.yml"
     play = {"name": "secure refusals", "hosts": "localhost", "connection": "local", "gather_facts": False}
@@ -1311,7 +1311,7 @@ def case_secure_refusals() -> list[Row]:
     run = run_playbook(playbook, kind="module")
     by_task = {e.get("task"): e for e in run.events}
     rows = []
-    for task, (_, expected, text) in table.items():
+    for task, (_args, expected, text) in table.items():
         event = by_task.get(task, {})
         calls = [c for c in run.calls if c.mark.endswith("|" + task)]
         writes = [c.operation.split(".")[1] for c in calls if c.write]

@@ -80,7 +80,7 @@ def describe(aws, refresh_id):
 def run_to_end(aws, refresh_id, limit=20):
     """Statuses seen, one step at a time, until the refresh is no longer active."""
     seen = []
-    for _ in range(limit):
+    for _attempt in range(limit):
         found = describe(aws, refresh_id)
         seen.append((found["Status"], found["PercentageComplete"], found["InstancesToUpdate"]))
         if found["Status"] not in ("Pending", "InProgress", "Cancelling", "RollbackInProgress"):
@@ -178,7 +178,7 @@ def test_the_switch_fails_the_refresh_after_its_first_batch(aws):
     new_default_version(aws)
     refresh_id = start(aws, Preferences={"MinHealthyPercentage": 50})
     seen = run_to_end(aws, refresh_id)
-    assert [s for s, _, _ in seen] == ["Pending", "InProgress", "InProgress", "Failed"]
+    assert [status for status, _percentage, _left in seen] == ["Pending", "InProgress", "InProgress", "Failed"]
     found = describe(aws, refresh_id)
     assert FAIL_TAG in found["StatusReason"]
     assert sorted(instances(aws).values()) == ["1", "2"]  # no rollback asked: one replaced, one not
@@ -199,7 +199,7 @@ def test_auto_rollback_puts_instances_back_on_the_previous_version(aws):
         DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateName": "web-lt", "Version": new}},
     )
     seen = run_to_end(aws, refresh_id)
-    assert [s for s, _, _ in seen] == [
+    assert [status for status, _percentage, _left in seen] == [
         "Pending",
         "InProgress",
         "InProgress",

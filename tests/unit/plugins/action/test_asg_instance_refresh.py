@@ -86,7 +86,7 @@ def test_waits_printing_one_line_per_poll_then_reads_the_group_again(run):
 @pytest.mark.parametrize("status", ["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"])
 def test_an_unsuccessful_refresh_fails_naming_group_id_status_and_reason(run, status):
     script = Script([started()], [refresh("r-1", status, reason="health checks failed")])
-    result, _ = run(script)
+    result, _calls = run(script)
     assert result["failed"]
     assert result["msg"] == f"Instance refresh r-1 of Auto Scaling group web-asg ended {status}: health checks failed"
 

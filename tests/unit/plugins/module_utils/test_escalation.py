@@ -24,7 +24,7 @@ def kinds(findings):
     return [f["kind"] for f in findings]
 
 
-@pytest.mark.parametrize(("purpose", "actions"), ESCALATION_METHODS, ids=[p for p, _ in ESCALATION_METHODS])
+@pytest.mark.parametrize(("purpose", "actions"), ESCALATION_METHODS, ids=[method[0] for method in ESCALATION_METHODS])
 def test_each_escalation_method_is_found_with_its_actions(purpose, actions):
     findings = permission_findings({"inline_policies.p": policy(allow(list(actions)))})
     escalation = [f for f in findings if f["kind"] == PRIVILEGE_ESCALATION]

@@ -100,7 +100,8 @@ def wanted(**overrides):
     )
 
 
-def make_role(iam, *, name=NAME, trust=EC2_TRUST, **extra):
+def make_role(iam, *, name=NAME, trust=None, **extra):
+    trust = EC2_TRUST if trust is None else trust
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), **extra)
 
 

@@ -127,7 +127,7 @@ def test_snake_case_key_inside_a_list_is_named_with_its_index():
 
 def test_unknown_key_inside_a_list_is_named_against_the_shape(shape):
     data = {"BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSise": 8}}]}
-    problem, _ = launch_template_data_problem(data, shape)
+    problem, _converted = launch_template_data_problem(data, shape)
     assert problem is not None
     assert "BlockDeviceMappings[0].Ebs.VolumeSise" in problem and "'VolumeSize'" in problem
 
@@ -161,7 +161,7 @@ def test_numbers_and_booleans_inside_lists_are_converted(shape):
     ],
 )
 def test_mistyped_values_are_refused_with_their_type(shape, data, kind):
-    problem, _ = launch_template_data_problem(data, shape)
+    problem, _converted = launch_template_data_problem(data, shape)
     assert problem is not None and f"must be of type {kind}" in problem
 
 

@@ -42,12 +42,12 @@ def test_the_default_trust_passes_in_its_partition(partition):
     ids=["lambda only", "no AssumeRole", "Deny only", "Allow then Deny", "Deny everyone", "cn principal in aws"],
 )
 def test_ec2_not_let_in_is_refused(document):
-    refusal, _ = trust_problems("assume_role_policy_document", document, "aws")
+    refusal, _warnings = trust_problems("assume_role_policy_document", document, "aws")
     assert refusal.startswith("assume_role_policy_document must let the EC2 service principal ec2.amazonaws.com")
 
 
 def test_ec2_in_aws_cn_is_the_cn_principal():
-    refusal, _ = trust_problems("opt", ec2_trust_policy("aws"), "aws-cn")
+    refusal, _warnings = trust_problems("opt", ec2_trust_policy("aws"), "aws-cn")
     assert "ec2.amazonaws.com.cn" in refusal
     assert review_trust(trust(allow({"Service": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]})), "aws-cn")["ec2"]
 
@@ -93,13 +93,13 @@ def test_ec2_in_aws_cn_is_the_cn_principal():
     ],
 )
 def test_public_trust_is_refused_even_with_ec2(statement):
-    refusal, _ = trust_problems("assume_role_policy_document", trust(EC2, statement), "aws")
+    refusal, _warnings = trust_problems("assume_role_policy_document", trust(EC2, statement), "aws")
     assert refusal.startswith("assume_role_policy_document: Statement[1]")
     assert "lets any principal" in refusal and "without a condition that restricts it" in refusal
 
 
 def test_public_statement_named_by_sid():
-    refusal, _ = trust_problems("opt", trust(EC2, allow({"AWS": "*"}, Sid="Anyone")), "aws")
+    refusal, _warnings = trust_problems("opt", trust(EC2, allow({"AWS": "*"}, Sid="Anyone")), "aws")
     assert "Statement[1] (Sid Anyone) lets any principal (AWS: *)" in refusal
 
 
