@@ -26,6 +26,8 @@ DOCSITE_LABELS = {
     "playbooks_filters": "playbook_guide/playbooks_filters.html",
     "collections_installing": "collections_guide/collections_installing.html",
     "using_collections": "collections_guide/index.html",
+    # "This module has a corresponding action plugin" on a module page with an action plugin
+    "action_plugins": "plugins/action.html",
 }
 
 OWN_PREFIX = "ansible_collections.cloudcred.ec2."

@@ -19,7 +19,7 @@ description:
     C(role<path><prefix>*), covers the role C(<role_path><role_name>).
   - Returns an empty string when it does, else a message naming both options (AWS would refuse the deployer's
     C(CreateAutoScalingGroup) or C(RunInstances) with the role's instance profile).
-  - The role M(cloudcred.ec2.asg_instance_role) calls it before any write.
+  - The role C(cloudcred.ec2.asg_instance_role) calls it before any write.
 options:
   _input:
     description: The role name prefix, for example V(qateam-).
