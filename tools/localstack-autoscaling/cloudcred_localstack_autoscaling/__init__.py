@@ -16,6 +16,8 @@ plugin behaves as AWS documents:
   (``CLOUDCRED_EMULATOR_REFRESH_STEP_SECONDS``), with a test switch to fail;
 - ``metrics.py``: ``DisableMetricsCollection`` (moto has none;
   amazon.aws.autoscaling_group calls it on each update).
+- ``groups.py``: ``CreateAutoScalingGroup`` on a name in use fails with
+  ``AlreadyExists`` (moto replaces the group).
 - ``launch_configurations.py``: a group moved to a launch template loses its
   launch configuration, and one in use cannot be deleted (ResourceInUse).
 """
@@ -32,6 +34,7 @@ def autoscaling():
     from localstack.aws.spec import load_service
     from localstack.services.moto import dispatch_to_moto
 
+    from .groups import CreateAutoScalingGroup
     from .launch_configurations import DeleteLaunchConfiguration, UpdateAutoScalingGroup
     from .metrics import DisableMetricsCollection
     from .refresh import InstanceRefreshes, RefreshError
@@ -67,4 +70,5 @@ def autoscaling():
 
     dispatch_table["UpdateAutoScalingGroup"] = advancing(UpdateAutoScalingGroup)
     dispatch_table["DeleteLaunchConfiguration"] = advancing(DeleteLaunchConfiguration)
+    dispatch_table["CreateAutoScalingGroup"] = CreateAutoScalingGroup
     return Service(name="autoscaling", skeleton=Skeleton(service_model, dispatch_table))
