@@ -29,7 +29,8 @@ def refuse_existing_group(context, name: str) -> None:
     """Raise AWS's AlreadyExists when a group of this name exists in the account and region."""
     if name in _backend(context).autoscaling_groups:
         raise CommonServiceException(
-            "AlreadyExists", f"AutoScalingGroup by this name already exists - A group with the name {name} already exists"
+            "AlreadyExists",
+            f"AutoScalingGroup by this name already exists - A group with the name {name} already exists",
         )
 
 

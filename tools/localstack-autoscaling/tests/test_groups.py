@@ -37,7 +37,10 @@ def test_a_name_in_use_is_refused_with_already_exists(autoscaling):
     with pytest.raises(CommonServiceException) as refused:
         refuse_existing_group(CONTEXT, "web")
     assert refused.value.code == "AlreadyExists"
-    assert refused.value.message == "AutoScalingGroup by this name already exists - A group with the name web already exists"
+    assert (
+        refused.value.message
+        == "AutoScalingGroup by this name already exists - A group with the name web already exists"
+    )
 
 
 def test_a_new_name_or_another_region_passes(autoscaling):
