@@ -1,22 +1,27 @@
 # Copyright: cloudcred.ec2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cloudcred.ec2 performance benchmark: this collection against an amazon.aws-only baseline.
+"""cloudcred.ec2 performance benchmark: the role against amazon.aws and Terraform on equal work.
 
-Runs, against one emulator in one go, ``playbooks/deploy.yml``/``teardown.yml`` (ours) and
-``bench/baseline/*.yml`` (the same job with amazon.aws modules only) through a recording
-proxy, then prints, and writes to docs/performance.md:
+Runs everything against one emulator (LocalStack), each side in its own account (its own state),
+through a recording proxy that counts every AWS call, then prints, and writes to docs/performance.md:
 
-* the scenarios (first converge, no-change rerun, check mode, a new managed policy, a new
-  instance type, teardown): API calls (total and writes, and by operation), wall time and CPU time
-  (median of several runs, and every run), ratio ours/baseline;
-* the scaling table for N roles (role + instance profile + launch template), default N = 1, 10;
-* where the calls and seconds go: per task, and each module payload's run and import time;
-* PASS/FAIL for the performance targets of issue 7, and for each target missed what is left.
+* the equal job (issue 13, bench/equal.py): the guide's example with a deployer, for N = 1, 10, 20
+  applications, on three sides: ours (the role, one inventory host per application, ``--forks``),
+  the four amazon.aws tasks a fair user writes, and Terraform with hashicorp/aws (from a local
+  filesystem mirror; reported as missing when Terraform or the provider is not there); scenarios
+  first converge, no-change, check mode / plan, new instance type, teardown / destroy; medians, ratios
+  from the same run, issue 13's targets judged from the numbers, and for each missed one by how much
+  and where the seconds go;
+* the boundary job (issue 7): the guide's example with an inline policy, a permissions boundary and
+  tags, ours against six amazon.aws module runs, with calls by operation, per-task seconds and each
+  module payload's import time.
 
 Usage: ``make bench`` (``bench/run``). Environment: ``BENCH_UPSTREAM`` (the emulator, default
-http://127.0.0.1:4577), ``BENCH_REPS`` (runs per scenario, default 3), ``BENCH_SCALE`` (default
-"1,10"; N above 10 run once; "1,10,50" adds about 7 minutes on two cores), ``BENCH_DOC`` (output,
-default docs/performance.md; empty: none).
+http://127.0.0.1:4577; bench/run sets it from ``BENCH_LOCALSTACK_PORT``), ``BENCH_REPEATS`` (runs per
+scenario, default 3; ``BENCH_REPS`` is the old name), ``BENCH_SCALES`` (applications, default "1,10,20"),
+``BENCH_FORKS`` (default 10), ``BENCH_BOUNDARY=0`` (skip the boundary job), ``BENCH_TERRAFORM`` and
+``BENCH_TF_MIRROR`` (see bench/terraform.py), ``BENCH_DOC`` (output, default docs/performance.md; empty:
+none). Quick development run: ``BENCH_REPEATS=1 BENCH_SCALES=1 make bench``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ import boto3
 import botocore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from equal import ACCOUNTS as ACCOUNTS_EQUAL  # noqa: E402
+from equal import run_equal, settings  # noqa: E402
+from equal_report import equal_document, missing_section, summary_table, targets_section, verdicts  # noqa: E402
+
 # bench/ is a folder of scripts, not a package.
 from proxy import STUBS, RecordingProxy  # noqa: E402
 from report import (  # noqa: E402
@@ -57,6 +66,7 @@ from report import (  # noqa: E402
     task_table,
 )
 from state import cleanup, leftovers  # noqa: E402
+from terraform import locate  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -64,7 +74,6 @@ ROOT = BENCH.parent
 # Issue 7's targets for our side.
 TARGET_NOCHANGE_CALLS = 8
 TARGET_FIRST_CALLS = 20
-TARGET_ROLE_NOCHANGE_CALLS = 6
 TARGET_TIME_RATIO = 0.5
 
 # Each side in its own account of the one emulator (LocalStack takes a 12-digit access key id
@@ -74,9 +83,6 @@ ACCOUNTS = {"ours": "111111111111", "baseline": "222222222222"}
 
 SCENARIOS = ("first converge", "no-change rerun", "check mode", "new managed policy", "new instance type", "teardown")
 SIDES = ("ours", "baseline")
-# Up to this N the no-change reruns are repeated (create runs once): the slope per role rests on them.
-MEDIAN_MAX_N = 10
-DEFAULT_SCALE = "1,10"
 # The reads that prove the job's resources unchanged, one each: the role (with its tags and
 # boundary), its attached and inline policies (a list, then the one inline document), the
 # instance profile, the deployer's PassRole document, the template version in use and the
@@ -121,19 +127,18 @@ class Bench:
     tmp: Path
     failures: list = field(default_factory=list)
 
-    def playbook(self, label: str, side: str, playbook: str, *args: str, extra_env: dict | None = None) -> Run:
-        """Run ``ansible-playbook`` from the repository root in the side's account; its calls are those the
-        proxy saw meanwhile."""
+    def command(self, label: str, account: str, argv: list[str], cwd, extra_env: dict | None) -> Run:
+        """Run ``argv`` (from the repository root unless ``cwd``) in ``account``; its calls are those the proxy saw
+        meanwhile, its CPU time that of the process and everything it waited for."""
         events_path = self.tmp / f"events-{time.time_ns()}.jsonl"
-        env = dict(self.env, BENCH_EVENTS=str(events_path), AWS_ACCESS_KEY_ID=ACCOUNTS[side], **(extra_env or {}))
-        args = (*args, "-e", f"bench_account={ACCOUNTS[side]}")
+        env = dict(self.env, BENCH_EVENTS=str(events_path), AWS_ACCESS_KEY_ID=account, **(extra_env or {}))
         mark = self.proxy.recorder.mark()
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.time()
         try:
             proc = subprocess.run(
-                ["ansible-playbook", playbook, *args],
-                cwd=ROOT,
+                argv,
+                cwd=cwd or ROOT,
                 env=env,
                 capture_output=True,
                 text=True,
@@ -156,6 +161,11 @@ class Bench:
             tail = "\n".join("      " + line for line in output.strip().splitlines()[-15:])
             say(f"    FAILED (rc {rc}): {label}\n{tail}")
         return run
+
+    def playbook(self, label: str, side: str, playbook: str, *args: str, extra_env: dict | None = None) -> Run:
+        """``ansible-playbook`` in the boundary job's account of the side."""
+        argv = ["ansible-playbook", playbook, *args, "-e", f"bench_account={ACCOUNTS[side]}"]
+        return self.command(label, ACCOUNTS[side], argv, None, extra_env)
 
 
 def side_commands(side: str) -> dict[str, tuple[str, list[str]]]:
@@ -274,7 +284,7 @@ def load() -> str:
     return " / ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-def machine(upstream: str) -> list[list[str]]:
+def machine(upstream: str, terraform) -> list[list[str]]:
     from ansible import __version__ as ansible_core
 
     return [
@@ -286,6 +296,14 @@ def machine(upstream: str) -> list[list[str]]:
         ["amazon.aws", _amazon_aws_version()],
         ["boto3 / botocore", f"{boto3.__version__} / {botocore.__version__}"],
         ["emulator", f"{_emulator(upstream)} at {upstream}, the benchmark's own, behind a recording proxy"],
+        [
+            "Terraform",
+            (
+                f"{terraform.label}, {terraform.binary}, provider from the filesystem mirror {terraform.mirror}"
+                if not terraform.problem
+                else f"missing: {terraform.problem}"
+            ),
+        ],
         ["commit", commit()],
         ["load average (1/5/15 min) at start", load()],
     ]
@@ -298,14 +316,12 @@ def machine(upstream: str) -> list[list[str]]:
 class Results:
     reps: int
     sides: list
-    scale_ns: list
     missing: list
     runs: dict = field(default_factory=dict)  # side -> scenario -> [Run]
     fixtures: list = field(default_factory=list)
     left: dict = field(default_factory=dict)  # side -> [leftovers after a teardown]
     payloads: dict = field(default_factory=dict)  # side -> rows
-    scale: dict = field(default_factory=dict)  # side -> N -> "create"/"no-change" -> [Run]
-    scale_reps: dict = field(default_factory=dict)
+    equal: object = None  # equal.EqualResults: the equal job on three sides
     stubbed: dict = field(default_factory=dict)
     corrected: dict = field(default_factory=dict)
     elapsed: float = 0.0
@@ -318,7 +334,8 @@ class Results:
 
     def all_runs(self) -> list[Run]:
         runs = [r for side in self.runs.values() for rs in side.values() for r in rs]
-        runs += [r for side in self.scale.values() for n in side.values() for rs in n.values() for r in rs]
+        if self.equal is not None:
+            runs += [r for n in self.equal.results.values() for side in n.values() for rs in side.values() for r in rs]
         return runs + self.fixtures
 
 
@@ -370,36 +387,6 @@ def _check_leftovers(bench: Bench, res: Results) -> None:
             say(f"    left after {side}'s teardown: {', '.join(left)}")
 
 
-def run_scaling(bench: Bench, res: Results) -> None:
-    """N roles with profiles and templates, from empty accounts: create once, then no-change reruns, sides in turn."""
-    res.scale = {side: {n: {"create": [], "no-change": []} for n in res.scale_ns} for side in res.sides}
-    for n in res.scale_ns:
-        # The no-change reruns need no reset between them, so they are the ones repeated.
-        res.scale_reps[n] = res.reps if n <= MEDIAN_MAX_N else 1
-        for side in res.sides:
-            cleanup(bench.upstream, ACCOUNTS[side])
-        for i, kind in enumerate(("create", *["no-change"] * res.scale_reps[n])):
-            for side in _order(res.sides, n + i):
-                run = bench.playbook(f"{side} N={n} {kind}", side, f"bench/scale/{side}.yml", "-e", f"bench_n={n}")
-                res.scale[side][n][kind].append(run)
-                _progress(f"scale N={n:<3} {side:8} {kind:9}", run)
-    for side in res.sides:
-        cleanup(bench.upstream, ACCOUNTS[side])
-
-
-def marginal(res: Results, side: str, kind: str, *, cpu: bool = False):
-    """(calls, seconds) each additional role costs: the slope between the smallest and largest N.
-
-    Seconds are wall seconds, or with ``cpu`` CPU seconds of ansible-playbook and its modules.
-    """
-    if len(res.scale_ns) < 2 or side not in res.scale:  # noqa: PLR2004 - a slope needs two points
-        return None, None
-    lo, hi = min(res.scale_ns), max(res.scale_ns)
-    a, b = res.scale[side][lo][kind], res.scale[side][hi][kind]
-    seconds = med_cpu if cpu else med_secs
-    return (med_calls(b) - med_calls(a)) / (hi - lo), (seconds(b) - seconds(a)) / (hi - lo)
-
-
 # --- targets ----------------------------------------------------------------------------------
 
 
@@ -438,25 +425,6 @@ def evaluate_targets(res: Results) -> list[str]:
         )
     first = med_calls(res.scenario("ours", "first converge"))
     target(first <= TARGET_FIRST_CALLS, f"first converge, at most {TARGET_FIRST_CALLS} API calls", f"{first:g}")
-    calls, seconds = marginal(res, "ours", "no-change")
-    base_seconds = marginal(res, "baseline", "no-change")[1]
-    if calls is not None:
-        target(
-            calls <= TARGET_ROLE_NOCHANGE_CALLS,
-            f"each additional role, no-change, at most {TARGET_ROLE_NOCHANGE_CALLS} calls",
-            f"{calls:.1f}",
-        )
-    if seconds is not None and base_seconds:
-        cpu, base_cpu = (
-            marginal(res, "ours", "no-change", cpu=True)[1],
-            marginal(res, "baseline", "no-change", cpu=True)[1],
-        )
-        target(
-            seconds <= TARGET_TIME_RATIO * base_seconds,
-            f"each additional role, no-change, at most {TARGET_TIME_RATIO:g} x the baseline's s/role",
-            f"{seconds:.2f} s vs {base_seconds:.2f} s = {seconds / base_seconds:.2f} (CPU: {cpu:.2f} s vs "
-            f"{base_cpu:.2f} s = {cpu / base_cpu:.2f})",
-        )
     check = res.scenario("ours", "check mode")
     target(max(r.n_writes for r in check) == 0, "check mode, 0 writes", _writes_detail(check))
     target(
@@ -464,11 +432,7 @@ def evaluate_targets(res: Results) -> list[str]:
         "check mode, no more calls than a no-change run",
         f"{med_calls(check):g} vs {nc_calls:g}",
     )
-    scale_nc = [r for n in res.scale.get("ours", {}).values() for r in n["no-change"]]
-    if scale_nc:
-        target(all(r.n_writes == 0 for r in scale_nc), "scaling no-change reruns, 0 writes", _writes_detail(scale_nc))
     ours = [r for s in SCENARIOS for r in res.scenario("ours", s)]
-    ours += [r for n in res.scale.get("ours", {}).values() for rs in n.values() for r in rs]
     ok = all(r.ok for r in ours)
     target(ok, "every run of ours succeeded", "yes" if ok else "no, see the failed runs")
     return lines
@@ -556,7 +520,6 @@ def left_notes(res: Results) -> list[str]:
             f"equal cost per module run, plus our other tasks ({splits['ours']['local_s']:.2f} s). Half the "
             f"baseline's time needs at most {k_base // 2} module runs and next to no other tasks."
         )
-    out += _scale_note(res)
     return out
 
 
@@ -569,38 +532,6 @@ def _module_calls(run: Run) -> list[str]:
             counts = _n(len(t["calls"]) - writes, "read") + (f" + {_n(writes, 'write')}" if writes else "")
             out.append(f"{t['action']} {counts}")
     return out
-
-
-def _scale_note(res: Results) -> list[str]:
-    """How many module runs each role costs on each side, from the last no-change run of the largest N."""
-    if len(res.scale_ns) < 2 or len(res.sides) < 2:  # noqa: PLR2004 - both sides, a slope
-        return []
-    n = max(res.scale_ns)
-    per_side = {}
-    for side in res.sides:
-        runs = res.scale[side][n]["no-change"]
-        if not runs:
-            return []
-        per_side[side] = [t["action"] for t in per_task(runs[-1]) if t["calls"]]
-    ours, base = per_side["ours"], per_side["baseline"]
-    seconds = marginal(res, "ours", "no-change")[1]
-    base_seconds = marginal(res, "baseline", "no-change")[1]
-    if seconds is None or not base_seconds:
-        return []
-    measured, expected = seconds / base_seconds, len(ours) / len(base)
-    cheaper = "less" if measured < expected else "more"
-    need = (
-        ""
-        if measured <= TARGET_TIME_RATIO
-        else f" {TARGET_TIME_RATIO:g} needs one module run per role (role, profile and template in one task), or "
-        f"module runs {1 - TARGET_TIME_RATIO / expected:.0%} cheaper than amazon.aws's."
-    )
-    return [
-        f"- **Seconds per additional role**: each role is {len(ours)} module runs on our side "
-        f"({', '.join(ours)}) and {len(base)} on the baseline's ({', '.join(base)}): {expected:.2f} at equal cost "
-        f"per module run; measured {measured:.2f}, so one of our module runs costs {cheaper} than one of "
-        f"the baseline's.{need}"
-    ]
 
 
 def _by_task(run: Run, ops: list[str]) -> list[str]:
@@ -644,65 +575,6 @@ def scenario_table(res: Results) -> str:
     return table([*headers, "ours cpu s", "baseline cpu s"], rows)
 
 
-def _per(value, n: int, fmt: str) -> str:
-    return "-" if value is None else format(value / n, fmt)
-
-
-def scale_table(res: Results) -> str:
-    rows = []
-    for n in res.scale_ns:
-        for side in res.sides:
-            create, nochange = res.scale[side][n]["create"], res.scale[side][n]["no-change"]
-            rows.append(
-                [
-                    n,
-                    side,
-                    fmt_calls(create),
-                    secs(med_secs(create)),
-                    _per(med_calls(create), n, ".1f"),
-                    _per(med_secs(create), n, ".2f"),
-                    fmt_calls(nochange),
-                    secs(med_secs(nochange)),
-                    _per(med_calls(nochange), n, ".1f"),
-                    _per(med_secs(nochange), n, ".2f"),
-                ]
-            )
-    headers = ["N", "side", "create calls", "create s", "calls/role", "s/role"]
-    headers += ["no-change calls", "no-change s", "calls/role", "s/role"]
-    return table(headers, rows)
-
-
-def marginal_table(res: Results) -> str:
-    rows = []
-    for side in res.sides:
-        for kind in ("create", "no-change"):
-            calls, seconds = marginal(res, side, kind)
-            cpu = marginal(res, side, kind, cpu=True)[1]
-            rows.append([side, kind, "-" if calls is None else f"{calls:.1f}", secs(seconds), secs(cpu)])
-    return table(
-        ["side", "run", "calls per additional role", "s per additional role", "cpu s per additional role"], rows
-    )
-
-
-def scale_reps_note(res: Results) -> str:
-    reps = ", ".join(
-        f"N={n}: {'median of ' + str(k) + ' runs' if k > 1 else 'one run'}" for n, k in res.scale_reps.items()
-    )
-    return f"Create: one run each; no-change reruns: {reps}"
-
-
-def _n50_minutes(res: Results):
-    """Minutes N=50 would add (create and one no-change run, both sides), from the measured slopes."""
-    if max(res.scale_ns, default=50) >= 50 or len(res.scale_ns) < 2:  # noqa: PLR2004 - issue 7's largest N
-        return None
-    hi, total = max(res.scale_ns), 0.0
-    for side in res.sides:
-        for kind in ("create", "no-change"):
-            slope = marginal(res, side, kind)[1]
-            total += med_secs(res.scale[side][hi][kind]) + slope * (50 - hi)
-    return total / 60
-
-
 def runs_table(res: Results) -> str:
     rows = [
         ["fixtures", r.label.split()[0], 1, r.n_calls, r.n_writes, secs(r.seconds), secs(r.cpu), r.rc]
@@ -712,11 +584,16 @@ def runs_table(res: Results) -> str:
         for side in res.sides:
             for i, r in enumerate(res.scenario(side, name), 1):
                 rows.append([name, side, i, r.n_calls, r.n_writes, secs(r.seconds), secs(r.cpu), r.rc])
-    for n in res.scale_ns:
-        for side in res.sides:
-            for kind, runs in res.scale[side][n].items():
-                for i, r in enumerate(runs, 1):
-                    rows.append([f"N={n} {kind}", side, i, r.n_calls, r.n_writes, secs(r.seconds), secs(r.cpu), r.rc])
+    if res.equal is not None:
+        if res.equal.init is not None:
+            r = res.equal.init
+            rows.append(["terraform init", "terraform", 1, r.n_calls, r.n_writes, secs(r.seconds), secs(r.cpu), r.rc])
+        for n, sides in res.equal.results.items():
+            for side, scenarios in sides.items():
+                for name, runs in scenarios.items():
+                    for i, r in enumerate(runs, 1):
+                        row = [f"equal N={n} {name}", side, i, r.n_calls, r.n_writes, secs(r.seconds), secs(r.cpu)]
+                        rows.append([*row, r.rc])
     return table(["run", "side", "#", "calls", "writes", "wall s", "cpu s", "rc"], rows)
 
 
@@ -755,22 +632,56 @@ METHOD = """\
 """
 
 
+def command_line() -> str:
+    """``make bench`` with the settings this run was given."""
+    env_keys = ("BENCH_REPEATS", "BENCH_REPS", "BENCH_SCALES", "BENCH_FORKS", "BENCH_BOUNDARY")
+    return "make bench" + "".join(f" {k}={os.environ[k]}" for k in env_keys if os.environ.get(k))
+
+
 def document(res: Results, info: list, targets: list[str], left: list[str]) -> str:
-    cmd = "make bench" + "".join(f" {k}={os.environ[k]}" for k in ("BENCH_REPS", "BENCH_SCALE") if os.environ.get(k))
+    cmd = command_line()
     info = [*info, ["load average (1/5/15 min) at end", res.end_load]]
     if res.end_commit != res.start_commit:
         info.append(["commit at end", f"{res.end_commit} ({changed_since(res.start_commit)})"])
     out = [
-        "# Performance: cloudcred.ec2 against amazon.aws alone",
+        "# Performance: cloudcred.ec2 against amazon.aws and Terraform",
         "",
         "<!-- Generated by `make bench` (bench/bench.py): rerun it rather than editing. -->",
         "",
-        f"Command: `{cmd}` (bench/run, bench/bench.py); {res.reps} runs per scenario; "
+        f"Command: `{cmd}` (bench/run, bench/bench.py); {res.reps} run{'s' if res.reps != 1 else ''} per scenario; "
         f"the whole benchmark took {res.elapsed / 60:.1f} min.",
         "",
         table(["machine", ""], info),
         "",
-        "## Summary",
+    ]
+    if res.equal is not None:
+        out += equal_document(res.equal, (BENCH / "equal" / "ours.yml").read_text(), ACCOUNTS_EQUAL)
+    if res.runs:
+        out += boundary_document(res, targets, left)
+    out += ["## Every run", "", runs_table(res), ""]
+    if not res.runs:
+        return "\n".join(out).rstrip() + "\n"
+    out += [
+        "## Method of the boundary job",
+        "",
+        METHOD.format(
+            reads="/".join(READ_PREFIXES),
+            accounts=", ".join(f"{side} {acct}" for side, acct in ACCOUNTS.items()),
+            stubs=", ".join(f"`{k}`" for k in STUBS),
+            stubbed=", ".join(f"`{k}` {v}x" for k, v in res.stubbed.items()) or "none",
+            corrected=", ".join(f"`{k}` {v}x" for k, v in res.corrected.items()) or "none",
+        ),
+    ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def boundary_document(res: Results, targets: list[str], left: list[str]) -> list[str]:
+    """The boundary job's part of docs/performance.md (issue 7)."""
+    out = [
+        "## Boundary job: ours against six amazon.aws tasks (issue 7)",
+        "",
+        "The guide's example plus an inline policy, a permissions boundary and tags (bench/job.yml); ours "
+        "(playbooks/deploy.yml) against bench/baseline/deploy.yml (six amazon.aws module runs), one host.",
         "",
         scenario_table(res),
         "",
@@ -784,7 +695,7 @@ def document(res: Results, info: list, targets: list[str], left: list[str]) -> s
         if sides_left:
             out += [f"Left after {side}'s teardown: {', '.join(sides_left[0])}.", ""]
     out += [
-        "## Targets (issue 7)",
+        "### Targets of the boundary job (issue 7)",
         "",
         "```",
         *targets,
@@ -792,31 +703,17 @@ def document(res: Results, info: list, targets: list[str], left: list[str]) -> s
         "",
         *left,
         "",
-        "## Scaling: N roles, each with its instance profile and launch template",
+    ]
+    out += [
+        "## Boundary job: API calls by operation",
         "",
-        "bench/scale/ours.yml (`cloudcred.ec2.iam_instance_role`, `cloudcred.ec2.launch_template_profile`) and "
-        "bench/scale/baseline.yml (`amazon.aws.iam_role`, `iam_instance_profile`, `ec2_launch_template`): one "
-        f"play, one task per module looping over the N names, on both sides. {scale_reps_note(res)}. "
-        "Per additional role: the slope between the smallest and the largest N.",
-        "",
-        scale_table(res),
-        "",
-        marginal_table(res),
+        "Per run: the count of one run, a range when the runs differ.",
         "",
     ]
-    estimate = _n50_minutes(res)
-    if estimate is not None:
-        out += [
-            f"Issue 7 asks for N=50 too. It is not in the default run, which is to stay under 15 minutes: from "
-            f"the slopes above, N=50 (create and one rerun, both sides) would add about {estimate:.0f} minutes "
-            "on this machine. `BENCH_SCALE=1,10,50 make bench` adds it.",
-            "",
-        ]
-    out += ["## API calls by operation", "", "Per run: the count of one run, a range when the runs differ.", ""]
     for name in SCENARIOS:
         out += [f"### {name}", "", operations_table({s: res.scenario(s, name) for s in res.sides}), ""]
     out += [
-        "## Where the calls and seconds go",
+        "## Boundary job: where the calls and seconds go",
         "",
         "Per task, from the last run of each scenario: bench/callback_plugins/bench_events.py records when "
         "each task starts and ends, and each API call is given to the task running at that moment.",
@@ -840,35 +737,28 @@ def document(res: Results, info: list, targets: list[str], left: list[str]) -> s
     for side in res.sides:
         headers = ["module", "run s", "imports s", "boto3+botocore s", "collection imports s", "heaviest imports (s)"]
         out += [f"**{side}**", "", table(headers, res.payloads.get(side, [])), ""]
-    out += [
-        "## Every run",
-        "",
-        runs_table(res),
-        "",
-        "## Method",
-        "",
-        METHOD.format(
-            reads="/".join(READ_PREFIXES),
-            accounts=", ".join(f"{side} {acct}" for side, acct in ACCOUNTS.items()),
-            stubs=", ".join(f"`{k}`" for k in STUBS),
-            stubbed=", ".join(f"`{k}` {v}x" for k, v in res.stubbed.items()) or "none",
-            corrected=", ".join(f"`{k}` {v}x" for k, v in res.corrected.items()) or "none",
-        ),
-    ]
-    return "\n".join(out).rstrip() + "\n"
+    return out
 
 
 def terminal(res: Results, targets: list[str], left: list[str]) -> None:
+    if res.equal is not None:
+        say()
+        say("Equal job (issue 13): seconds and calls = medians of the runs; (w) = writes")
+        say(summary_table(res.equal.results, res.equal.missing, res.equal.scales))
+        for line in missing_section(res.equal.missing):
+            say(line)
+        say()
+        say("Targets (issue 13):")
+        for line in targets_section(verdicts(res.equal.results, res.equal.missing)):
+            say(line)
+    if not res.runs:
+        return
     say()
-    say(f"Scenarios: calls = total (writes w); seconds = median of {res.reps} runs; ratio = ours / baseline")
+    say(f"Boundary job: calls = total (writes w); seconds = median of {res.reps} runs; ratio = ours / baseline")
     say(scenario_table(res))
     say(f"Fixtures (once per account, not in the ratios): {fmt_calls(res.fixtures)}, {secs(med_secs(res.fixtures))} s")
     say()
-    say(f"Scaling: N roles (role + instance profile + launch template), looping tasks; {scale_reps_note(res)}")
-    say(scale_table(res))
-    say(marginal_table(res))
-    say()
-    say("Targets:")
+    say("Targets of the boundary job (issue 7):")
     for line in targets:
         say("  " + line)
     for line in left:
@@ -894,31 +784,36 @@ def main() -> int:
     upstream = os.environ.get("BENCH_UPSTREAM", "http://127.0.0.1:4577").rstrip("/")
     doc_path = os.environ.get("BENCH_DOC", str(ROOT / "docs" / "performance.md"))
     missing = [p for p in OURS_FILES if not (ROOT / p).exists()]
+    terraform = locate(dict(os.environ))
     res = Results(
-        reps=int(os.environ.get("BENCH_REPS", "3")),
+        reps=int(os.environ.get("BENCH_REPEATS") or os.environ.get("BENCH_REPS") or 3),
         sides=[s for s in SIDES if s != "ours" or not missing],
-        scale_ns=[int(n) for n in os.environ.get("BENCH_SCALE", DEFAULT_SCALE).split(",") if n.strip()],
         missing=missing,
+        equal=settings(os.environ, terraform),
     )
     if missing:
         say(f"bench: our side is not there yet (missing {', '.join(missing)}): baseline only")
+    for side, reason in res.equal.missing.items():
+        say(f"bench: equal job, {side} side missing: {reason}")
+    boundary = os.environ.get("BENCH_BOUNDARY", "1") != "0"
     tmp = Path(tempfile.mkdtemp(prefix="cloudcred-bench-"))
     try:
         with RecordingProxy(upstream) as proxy:
             bench = Bench(proxy, upstream, _ansible_env(proxy.url), tmp)
-            info = machine(upstream)
+            info = machine(upstream, terraform)
             res.start_commit = dict(info)["commit"]
             say("bench: " + "; ".join(f"{k}: {v}" for k, v in info))
-            run_scenarios(bench, res)
-            run_scaling(bench, res)
+            run_equal(bench, res.equal, say, _progress)
+            if boundary:
+                run_scenarios(bench, res)
             res.stubbed = dict(proxy.recorder.stubbed)
             res.corrected = dict(proxy.recorder.corrected)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     res.elapsed = time.time() - t0
     res.end_commit, res.end_load = commit(), load()
-    targets = evaluate_targets(res)
-    left = left_notes(res)
+    targets = evaluate_targets(res) if res.runs else []
+    left = left_notes(res) if res.runs else []
     terminal(res, targets, left)
     unknown = sorted({c[2] for r in res.all_runs() for c in r.calls if c[2].endswith(".unknown")})
     if unknown:

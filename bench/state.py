@@ -16,10 +16,11 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-JOB_PREFIXES = ("qateam-", "bench-scale-", "my-lt-with-instance-profile")
+JOB_PREFIXES = ("qateam-", "qa-deployer", "bench-scale-", "my-lt-with-instance-profile")
 DEPLOYER = "qateam-deployer"
-# Made once by bench/baseline/fixtures.yml; cleanup(keep_fixtures=True) leaves them.
-FIXTURES = (DEPLOYER, "qateam-boundary")
+# Made once by bench/baseline/fixtures.yml (the boundary job), and by ensure_user (qa-deployer, the equal
+# job's deployer); cleanup(keep_fixtures=True) leaves them.
+FIXTURES = (DEPLOYER, "qateam-boundary", "qa-deployer")
 
 
 def _mine(name: str) -> bool:
@@ -115,7 +116,14 @@ def cleanup(upstream: str, account: str, *, keep_fixtures: bool = False) -> None
                 delete(item)
 
 
-def leftovers(upstream: str, account: str) -> list[str]:
+def ensure_user(upstream: str, account: str, name: str) -> None:
+    """The IAM user ``name`` (a deployer the job references but does not create), made if missing."""
+    iam = clients(upstream, account)["iam"]
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_user(UserName=name)
+
+
+def leftovers(upstream: str, account: str, *, deployer: str = DEPLOYER) -> list[str]:
     """Job resources still there after a teardown (the fixtures, boundary and deployer, excepted)."""
     c = clients(upstream, account)
     left = [f"group {name}" for name in _groups(c)]
@@ -127,5 +135,5 @@ def leftovers(upstream: str, account: str) -> list[str]:
     ]
     left += [f"role {r['RoleName']}" for r in _paged(c, "list_roles", "Roles") if _mine(r["RoleName"])]
     with contextlib.suppress(botocore.exceptions.ClientError):
-        left += [f"deployer policy {p}" for p in c["iam"].list_user_policies(UserName=DEPLOYER)["PolicyNames"]]
+        left += [f"deployer policy {p}" for p in c["iam"].list_user_policies(UserName=deployer)["PolicyNames"]]
     return left

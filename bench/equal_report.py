@@ -1,0 +1,366 @@
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The equal job on three sides (issue 13): summary table, targets judged from the numbers, what is left.
+
+Pure functions over ``Run`` lists (no I/O): tests/unit/bench/ exercises them without an emulator.
+``results[n][side][scenario]`` is the list of runs of one scenario; a side in ``missing`` (side ->
+reason) was not run at all and is reported as missing, never estimated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from report import Run, med_calls, med_cpu, med_secs, operations_table, per_task, table
+
+SIDES = ("ours", "amazon.aws", "terraform")
+SCENARIOS = ("first converge", "no-change", "check", "new instance type", "teardown")
+# What each scenario is on the Terraform side.
+TERRAFORM_COMMANDS = {
+    "first converge": "terraform apply",
+    "no-change": "terraform apply",
+    "check": "terraform plan",
+    "new instance type": "terraform apply",
+    "teardown": "terraform destroy",
+}
+# Calls of our side before issue 13 (issue 13's own measurement, one application): "calls no more than today".
+CALLS_TODAY = {"first converge": 28, "no-change": 10}
+
+
+@dataclass(frozen=True)
+class Target:
+    """ours' median seconds in ``scenario`` at ``n`` applications at most ``limit`` x the peer's."""
+
+    n: int
+    scenario: str
+    peer: str
+    limit: float
+
+    @property
+    def name(self) -> str:
+        apps = "1 application" if self.n == 1 else f"N = {self.n} applications"
+        return f"{apps}, {self.scenario}: ours <= {self.limit:g} x {peer_label(self.peer, self.scenario)}"
+
+
+# Issue 13's time targets (medians, ratios measured in one run).
+TARGETS = (
+    Target(1, "no-change", "amazon.aws", 0.8),
+    Target(1, "no-change", "terraform", 0.5),
+    Target(1, "first converge", "amazon.aws", 1.0),
+    Target(1, "check", "amazon.aws", 0.8),
+    Target(1, "check", "terraform", 0.6),
+    Target(20, "no-change", "terraform", 1.0),
+    Target(20, "check", "terraform", 1.0),
+)
+
+
+@dataclass
+class Verdict:
+    name: str
+    status: str  # "met", "missed", "not measured"
+    detail: str
+    why: str = ""
+
+
+def peer_label(side: str, scenario: str = "") -> str:
+    if side == "terraform":
+        return f"`{TERRAFORM_COMMANDS[scenario]}`" if scenario else "Terraform"
+    return "the four amazon.aws tasks" if side == "amazon.aws" else side
+
+
+def runs_of(results: dict, n: int, side: str, scenario: str) -> list[Run]:
+    return results.get(n, {}).get(side, {}).get(scenario, [])
+
+
+def cell(runs: list[Run], missing_reason: str | None = None) -> str:
+    """'7.70 s, 28 calls (8 w)': median seconds, median calls and writes; 'missing' for a side not run."""
+    if missing_reason is not None:
+        return "missing"
+    if not runs:
+        return "-"
+    if not all(r.ok for r in runs):
+        return f"FAILED ({sum(1 for r in runs if not r.ok)} of {len(runs)} runs)"
+    writes = sorted({r.n_writes for r in runs})
+    w = str(writes[0]) if len(writes) == 1 else f"{writes[0]}-{writes[-1]}"
+    return f"{med_secs(runs):.2f} s, {med_calls(runs):g} calls ({w} w)"
+
+
+def _ok_median(runs: list[Run]):
+    """Median seconds of the runs, or None when there are none or one failed (a failed run proves nothing)."""
+    if not runs or not all(r.ok for r in runs):
+        return None
+    return med_secs(runs)
+
+
+def ratio_cell(ours: list[Run], peer: list[Run]) -> str:
+    a, b = _ok_median(ours), _ok_median(peer)
+    return "-" if a is None or not b else f"{a / b:.2f}"
+
+
+def summary_table(results: dict, missing: dict, ns: list[int]) -> str:
+    """One row per N and scenario: each side's cell, ours/amazon.aws and ours/Terraform."""
+    rows = []
+    for n in ns:
+        for scenario in SCENARIOS:
+            ours = runs_of(results, n, "ours", scenario)
+            base = runs_of(results, n, "amazon.aws", scenario)
+            tf = runs_of(results, n, "terraform", scenario)
+            if not (ours or base or tf):
+                continue
+            rows.append(
+                [
+                    n,
+                    scenario,
+                    max(len(ours), len(base), len(tf)),
+                    cell(ours, missing.get("ours")),
+                    cell(base, missing.get("amazon.aws")),
+                    cell(tf, missing.get("terraform")),
+                    ratio_cell(ours, base),
+                    "missing" if "terraform" in missing else ratio_cell(ours, tf),
+                ]
+            )
+    headers = [
+        "N",
+        "scenario",
+        "runs",
+        "ours",
+        "amazon.aws, 4 tasks",
+        "Terraform",
+        "ours / amazon.aws",
+        "ours / Terraform",
+    ]
+    return table(headers, rows)
+
+
+def time_split(run: Run) -> dict:
+    """A run's seconds: start-up, AWS module runs (count, seconds), other tasks (count, seconds).
+
+    Module runs are counted per host result, so N applications run in parallel count N times.
+    """
+    tasks = per_task(run)
+    first = tasks[0]["start"] if tasks else run.started + run.seconds
+    modules = [t for t in tasks if not t["action"].startswith("ansible.") and t["status"] != "skipped"]
+    others = [t for t in tasks if t not in modules]
+    results = {}
+    current = None
+    for ev in run.events:
+        if ev["ev"] == "task":
+            current = ev["action"]
+        elif ev["ev"] == "result" and current is not None and ev.get("status") != "skipped":
+            kind = "other" if current.startswith("ansible.") else "module"
+            results[kind] = results.get(kind, 0) + 1
+    return {
+        "startup": first - run.started,
+        "module_runs": results.get("module", 0),
+        "module_s": sum(t["seconds"] for t in modules),
+        "other_runs": results.get("other", 0),
+        "other_s": sum(t["seconds"] for t in others),
+    }
+
+
+def _describe(side: str, run: Run, n: int) -> str:
+    if side == "terraform":
+        return (
+            f"Terraform {run.seconds:.2f} s for {run.n_calls} calls: one process and one provider start for all "
+            f"{n} application{'s' if n > 1 else ''}, its reads made in parallel"
+        )
+    split = time_split(run)
+    return (
+        f"{side} {run.seconds:.2f} s: start-up {split['startup']:.2f} s, {split['module_runs']} AWS module runs "
+        f"({split['module_s']:.2f} s of tasks), {split['other_runs']} other task runs ({split['other_s']:.2f} s of "
+        f"tasks), {run.n_calls} calls"
+    )
+
+
+def judge(target: Target, results: dict, missing: dict) -> Verdict:
+    """Met or missed from the medians; by how much, and why from the last runs, when missed."""
+    for side in ("ours", target.peer):
+        if side in missing:
+            return Verdict(target.name, "not measured", f"{side} is missing: {missing[side]}")
+    ours = runs_of(results, target.n, "ours", target.scenario)
+    peer = runs_of(results, target.n, target.peer, target.scenario)
+    a, b = _ok_median(ours), _ok_median(peer)
+    if a is None or not b:
+        what = "no run" if not (ours and peer) else "a failed run"
+        return Verdict(target.name, "not measured", f"{what} at N = {target.n} (BENCH_SCALES, see the runs)")
+    allowed = target.limit * b
+    detail = f"{a:.2f} s vs {b:.2f} s = {a / b:.2f} (limit {target.limit:g}: {allowed:.2f} s)"
+    cpu_a, cpu_b = med_cpu(ours), med_cpu(peer)
+    if cpu_a is not None and cpu_b:
+        # CPU seconds (of the side's processes, not the emulator's) move less than wall seconds on a busy machine.
+        detail += f"; CPU {cpu_a:.2f} s vs {cpu_b:.2f} s = {cpu_a / cpu_b:.2f}"
+    if a <= allowed:
+        return Verdict(target.name, "met", detail)
+    over = a - allowed
+    detail += f"; missed by {over:.2f} s ({over / allowed:.0%} over the limit)"
+    why = f"{_describe('ours', ours[-1], target.n)}; {_describe(target.peer, peer[-1], target.n)}."
+    return Verdict(target.name, "missed", detail, why)
+
+
+def write_checks(results: dict, missing: dict) -> list[Verdict]:
+    """0 writes on every no-change and check run of ours, and calls no more than before issue 13 (N = 1)."""
+    if "ours" in missing:
+        return [Verdict("ours: writes and calls", "not measured", f"ours is missing: {missing['ours']}")]
+    out = []
+    for scenario in ("no-change", "check"):
+        runs = [r for n in results for r in runs_of(results, n, "ours", scenario)]
+        if not runs:
+            continue
+        most = max(r.n_writes for r in runs)
+        status = "met" if most == 0 else "missed"
+        out.append(
+            Verdict(f"ours, {scenario}: 0 writes (every N)", status, f"at most {most} writes in {len(runs)} runs")
+        )
+    for scenario, today in CALLS_TODAY.items():
+        runs = runs_of(results, 1, "ours", scenario)
+        if not runs:
+            continue
+        calls = med_calls(runs)
+        status = "met" if calls <= today else "missed"
+        detail = f"{calls:g} calls (before issue 13: {today})"
+        if calls > today:
+            detail += f"; missed by {calls - today:g} calls"
+        out.append(Verdict(f"ours, {scenario}, 1 application: calls no more than before", status, detail))
+    return out
+
+
+def verdicts(results: dict, missing: dict) -> list[Verdict]:
+    return [judge(t, results, missing) for t in TARGETS] + write_checks(results, missing)
+
+
+def targets_section(vs: list[Verdict]) -> list[str]:
+    """Markdown: a table of the targets, then for each missed one by how much and why."""
+    rows = [[v.name, v.status.upper() if v.status == "missed" else v.status, v.detail] for v in vs]
+    out = [table(["target", "result", "measured"], rows), ""]
+    missed = [v for v in vs if v.status == "missed" and v.why]
+    for v in missed:
+        out.append(f"- **{v.name}**: {v.detail}. Where the seconds go: {v.why}")
+    met = sum(1 for v in vs if v.status == "met")
+    out += [
+        "",
+        f"{met} of {len(vs)} targets met, {sum(1 for v in vs if v.status == 'missed')} missed, "
+        f"{sum(1 for v in vs if v.status == 'not measured')} not measured.",
+    ]
+    return out
+
+
+def missing_section(missing: dict) -> list[str]:
+    return [
+        f"- **{side}: missing**, {reason}; its columns say so, nothing is estimated."
+        for side, reason in missing.items()
+    ]
+
+
+def per_application_table(results: dict, missing: dict, ns: list[int]) -> str:
+    """Median seconds per application, no-change and check, at each N: what one more application costs."""
+    rows = []
+    for n in ns:
+        row = [n]
+        for scenario in ("no-change", "check"):
+            for side in SIDES:
+                runs = runs_of(results, n, side, scenario)
+                value = _ok_median(runs)
+                row.append("missing" if side in missing else ("-" if value is None else f"{value / n:.2f}"))
+        rows.append(row)
+    headers = ["N"] + [f"{scenario}: {side} s/app" for scenario in ("no-change", "check") for side in SIDES]
+    return table(headers, rows)
+
+
+INTRO = """\
+The same job on every side, the AWS guide's example with a deployer: role `qateam-app` (trusted by
+EC2) with `AmazonSSMManagedInstanceCore`, instance profile of the same name, the deployer
+`qa-deployer`'s inline PassRole policy (roles `qateam-*`, passed to EC2 only), launch template
+`my-lt-with-instance-profile` with the profile and IMDSv2 required, group `qateam-app-asg` (min 1,
+max 2, desired 1, `us-east-1a`) on the template's `$Default` version; no side waits for capacity or
+refreshes instances. For N applications, application i > 1 has the same names with `-<i>`
+(bench/equal/job.yml).
+
+- **ours**: role `cloudcred.ec2.asg_instance_role`, bench/equal/ours.yml (one inventory host per
+  application, `connection: local`, `--forks {forks}`: see "Many applications" below); teardown with
+  `asg_instance_role_state=absent`.
+- **amazon.aws, 4 tasks**: bench/equal/baseline.yml, what a fair user writes for the job and no more:
+  `amazon.aws.iam_role` (`create_instance_profile: true`, the managed policy), `amazon.aws.iam_policy` on
+  the user, `amazon.aws.ec2_launch_template`, `amazon.aws.autoscaling_group` (`$Default`, no waiting);
+  the same inventory and forks as ours; teardown bench/equal/baseline-teardown.yml (the same four modules).
+- **Terraform**: bench/terraform/main.tf (`for_each` over the N applications), `terraform apply
+  -auto-approve` (first converge, no-change, new instance type), `terraform plan -detailed-exitcode` (check;
+  any planned change fails the run), `terraform destroy -auto-approve` (teardown); the provider from a
+  local filesystem mirror (`TF_CLI_CONFIG_FILE` with `provider_installation {{ filesystem_mirror }}`),
+  endpoints set to the emulator; `terraform init` once, before all runs, not in the ratios.
+- Each side in its own account of the emulator ({accounts}), so each has its own state; each N and each
+  repeat from accounts holding only the deployer user; per scenario the sides run in turn, the first one
+  rotating. A cell: median wall seconds of {reps} runs, median API calls and the writes (w) among them.
+  Ratios: the medians of the same run. "missing": the side could not run here (the reason is given),
+  nothing is estimated.
+"""
+
+MANY = """\
+One inventory host per application, every host on the controller (`connection: local`, the playbook's
+Python), and the role once per host: Ansible runs up to `--forks` hosts at a time, so the applications'
+module runs overlap instead of queueing behind each other (a `loop` over the role cannot do that: each
+iteration waits for the previous one). This is bench/equal/ours.yml, measured above at N = 10 and 20:
+
+```yaml
+{playbook}```
+
+with an inventory such as:
+
+```yaml
+applications:
+  vars:
+    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
+  hosts:
+    app-1: {{bench_app: 1}}
+    app-2: {{bench_app: 2}}
+```
+
+and `ansible-playbook -i applications.yml -f {forks} bench/equal/ours.yml`. Every application's variables
+can live in its host's variables instead of being computed from `bench_app`. Forks above the number of
+applications do nothing; on this 2-core machine the module runs are CPU-bound, so more forks than about
+twice the cores mostly queue. Seconds per application (median run divided by N):
+"""
+
+
+def sweep_table(sweep: dict, n: int) -> str:
+    """Ours' no-change run at N applications with each number of forks."""
+    rows = [
+        [forks, f"{run.seconds:.2f}", "-" if run.cpu is None else f"{run.cpu:.2f}", run.n_calls, run.rc]
+        for forks, run in sorted(sweep.items())
+    ]
+    return table(["--forks", f"no-change s (N = {n}, one run)", "cpu s", "calls", "rc"], rows)
+
+
+def equal_document(eq, playbook: str, accounts: dict) -> list[str]:
+    """The equal job's part of docs/performance.md."""
+    account_list = ", ".join(f"{side} {acct}" for side, acct in accounts.items())
+    out = [
+        "## Equal job: the role, four amazon.aws tasks, Terraform (issue 13)",
+        "",
+        INTRO.format(forks=eq.forks, accounts=account_list, reps=eq.reps),
+        summary_table(eq.results, eq.missing, eq.scales),
+        "",
+    ]
+    out += missing_section(eq.missing)
+    if eq.init is not None:
+        out += [f"`terraform init` (once, not in the ratios): {eq.init.seconds:.2f} s.", ""]
+    if eq.left:
+        out += ["Left after a teardown: " + "; ".join(eq.left) + ".", ""]
+    out += ["## Targets (issue 13)", "", *targets_section(verdicts(eq.results, eq.missing)), ""]
+    out += [
+        "## Many applications",
+        "",
+        MANY.format(playbook=playbook, forks=eq.forks),
+        per_application_table(eq.results, eq.missing, eq.scales),
+        "",
+    ]
+    if eq.sweep:
+        n = next(iter(eq.sweep.values())).label.split("N=", 1)[1].split()[0]
+        out += [f"Forks, measured: ours' no-change run at N = {n} with each number of forks (one run each):", ""]
+        out += [sweep_table(eq.sweep, int(n)), ""]
+    if 1 in eq.results:
+        out += ["## Equal job: API calls by operation, 1 application", ""]
+        out += ["Per run: the count of one run, a range when the runs differ; * = write.", ""]
+        for scenario in SCENARIOS:
+            sides = {side: runs_of(eq.results, 1, side, scenario) for side in SIDES if side in eq.results[1]}
+            out += [f"### {scenario}", "", operations_table(sides), ""]
+    return out
