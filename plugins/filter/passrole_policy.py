@@ -85,10 +85,9 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import ROLE_NAME_MAX, is_iam_name, path_problem
+
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-# Role names and paths as IAM accepts them; a prefix is the start of a role name.
-_PREFIX = re.compile(r"^[\w+=,.@-]{1,64}$")
-_PATH = re.compile(r"^/([\x21-\x7e]{0,510}/)?$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 # The guide lists both EC2 service principals so that one policy serves the China partition too.
 EC2_SERVICES = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]
@@ -96,7 +95,8 @@ EC2_SERVICES = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]
 
 def passrole_policy(prefix, account_id=None, partition="aws", path="/"):
     """Allow iam:PassRole on arn:<partition>:iam::<account>:role<path><prefix>* to EC2 only."""
-    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+    # A prefix is the start of a role name: IAM's role name rule applies to it.
+    if not is_iam_name(prefix, ROLE_NAME_MAX):
         raise AnsibleFilterError(
             f"passrole_policy: the prefix must be 1-64 characters of [A-Za-z0-9+=,.@_-], got {prefix!r}"
         )
@@ -107,7 +107,7 @@ def passrole_policy(prefix, account_id=None, partition="aws", path="/"):
         raise AnsibleFilterError(
             f"passrole_policy: partition must be one of {', '.join(PARTITIONS)}, got {partition!r}"
         )
-    if not isinstance(path, str) or not _PATH.match(path):
+    if not isinstance(path, str) or path_problem("path", path):
         raise AnsibleFilterError(f"passrole_policy: path must start and end with '/', got {path!r}")
     return {
         "Version": "2012-10-17",

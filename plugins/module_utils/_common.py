@@ -44,6 +44,43 @@ def ec2_trust_policy(partition: str) -> dict:
     }
 
 
+class Refusal(Exception):
+    """A module's refusal, made before the write it would concern (bad input, or a state it will not change).
+
+    ``option`` is the module option whose value is refused (the result's ``option`` key), so that a
+    caller such as the role can name its own variable without reading the message; None when no
+    single option is at fault (the refusal is about what exists in AWS).
+    """
+
+    def __init__(self, message: str, *, option: str | None = None):
+        super().__init__(message)
+        self.option = option
+
+
+def first_refusal(problems, error=Refusal) -> None:
+    """Raise ``error(problem, option=option)`` for the first ``(option, problem)`` pair whose problem is
+    not None; ``problems`` may be a generator, so the checks after the first refusal are not made."""
+    for option, problem in problems:
+        if problem:
+            raise error(problem, option=option)
+
+
+def fail_json_error(module, error: Exception, **result) -> None:
+    """The modules' one way to fail on a caught error, with ``result`` (e.g. ``actions``) in the result.
+
+    A :class:`Refusal` fails with its message and ``option``; an amazon.aws ``AnsibleAWSError`` as
+    ``module.fail_json_aws_error`` fails on it (which takes no result keys), the AWS error's code and
+    message added by ``fail_json_aws``.
+    """
+    if isinstance(error, Refusal):
+        if error.option:
+            result["option"] = error.option
+        module.fail_json(msg=str(error), **result)
+    if getattr(error, "exception", None):
+        module.fail_json_aws(error.exception, msg=error.message, **result)
+    module.fail_json(msg=getattr(error, "message", None) or str(error), **result)
+
+
 class Writes:
     """Makes the mutating API calls, or in check mode only records them.
 

@@ -22,6 +22,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 
+def decoded_policy_document(document) -> dict:
+    """A policy document as a dict, whether the endpoint returned it decoded (boto3 decodes AWS's answers),
+    as JSON, or as URL-encoded JSON (some emulators); ``{}`` for none."""
+    if isinstance(document, dict):
+        return document
+    if not document:
+        return {}
+    return json.loads(document if document.lstrip().startswith("{") else unquote(document))
+
+
 def _policy_json(document) -> str:
     return document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
 
@@ -122,8 +132,8 @@ def attach_iam_role_policy(client, arn, role):
 @IAMErrorHandler.list_error_handler("get inline policy {policy_name} of role {role}")
 @AWSRetry.jittered_backoff()
 def get_iam_role_policy(client, role, policy_name):
-    """The inline policy's document (a dict: boto3 decodes it), or None when there is no such policy."""
-    return client.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    """The inline policy's document as a dict, or None when there is no such policy."""
+    return decoded_policy_document(client.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"])
 
 
 @IAMErrorHandler.common_error_handler("put inline policy {policy_name} on role {role}")
@@ -156,6 +166,13 @@ def get_iam_managed_policy(client, arn):
 def get_iam_policy_version_document(client, arn, version_id):
     """GetPolicyVersion's document (decoded; some endpoints return it URL-encoded), None when it is gone."""
     document = client.get_policy_version(PolicyArn=arn, VersionId=version_id)["PolicyVersion"]["Document"]
-    if isinstance(document, str):
-        document = json.loads(unquote(document) if not document.lstrip().startswith("{") else document)
-    return document
+    return decoded_policy_document(document)
+
+
+def get_iam_managed_policy_document(client, arn):
+    """The document of the managed policy's default version (GetPolicy, GetPolicyVersion), or None when the
+    policy is gone."""
+    policy = get_iam_managed_policy(client, arn)
+    if policy is None:
+        return None
+    return get_iam_policy_version_document(client, arn, policy["DefaultVersionId"])

@@ -39,10 +39,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._common import ec2_trust_policy
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Refusal, ec2_trust_policy, first_refusal
 from ansible_collections.cloudcred.ec2.plugins.module_utils._iam import (
     attach_iam_role_policy,
     create_iam_role,
+    decoded_policy_document,
     delete_iam_role,
     delete_iam_role_permissions_boundary,
     delete_iam_role_policy,
@@ -69,9 +70,9 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
     managed_policy_problem,
     max_session_duration_problem,
     name_problem,
+    parsed_policy_document,
     path_problem,
     policy_arn_parts,
-    policy_document,
     tags_problem,
     trust_policy_size_problem,
 )
@@ -87,9 +88,9 @@ STRICT_KINDS = (
 )
 
 
-class IamInstanceRoleError(Exception):
+class IamInstanceRoleError(Refusal):
     """A refusal of this module (bad input, missing policy, path change, role in use): nothing was written
-    by the step that raised it."""
+    by the step that raised it. ``option`` names the option refused, when one is."""
 
 
 @dataclass
@@ -133,12 +134,13 @@ def _trust_policy(params: dict, partition: str) -> dict:
     value = params.get("assume_role_policy_document")
     if value is None:
         return ec2_trust_policy(partition)
-    document, problem = policy_document("assume_role_policy_document", value)
-    problem = problem or _principal_problem("assume_role_policy_document", document, trust=True)
-    problem = problem or trust_policy_size_problem("assume_role_policy_document", document)
-    problem = problem or trust_problems("assume_role_policy_document", document, partition)[0]
+    option = "assume_role_policy_document"
+    document, problem = parsed_policy_document(option, value)
+    problem = problem or _principal_problem(option, document, trust=True)
+    problem = problem or trust_policy_size_problem(option, document)
+    problem = problem or trust_problems(option, document, partition)[0]
     if problem:
-        raise IamInstanceRoleError(problem)
+        raise IamInstanceRoleError(problem, option=option)
     return document
 
 
@@ -149,14 +151,14 @@ def _inline_policies(value) -> dict[str, dict] | None:
     for policy_name, raw in value.items():
         problem = name_problem(f"inline_policies name {policy_name!r}:", str(policy_name), POLICY_NAME_MAX)
         option = f"inline_policies.{policy_name}"
-        document, problem = (None, problem) if problem else policy_document(option, raw)
+        document, problem = (None, problem) if problem else parsed_policy_document(option, raw)
         problem = problem or _principal_problem(option, document, trust=False)
         if problem:
-            raise IamInstanceRoleError(problem)
+            raise IamInstanceRoleError(problem, option="inline_policies")
         documents[str(policy_name)] = document
     problem = inline_policies_size_problem("inline_policies", documents)
     if problem:
-        raise IamInstanceRoleError(problem)
+        raise IamInstanceRoleError(problem, option="inline_policies")
     return documents
 
 
@@ -167,14 +169,15 @@ def _managed_policies(value, partition: str, warnings: list[str]) -> list[str] |
     for item in value:
         problem = managed_policy_problem("managed_policies", item, partition)
         if problem:
-            raise IamInstanceRoleError(problem)
+            raise IamInstanceRoleError(problem, option="managed_policies")
         arn = managed_policy_arn(item, partition)
         if arn not in arns:
             arns.append(arn)
     if len(arns) > MANAGED_POLICIES_MAX:
         raise IamInstanceRoleError(
             f"managed_policies must list at most {MANAGED_POLICIES_MAX} policies (IAM's highest quota of managed "
-            f"policies per role); got {len(arns)}"
+            f"policies per role); got {len(arns)}",
+            option="managed_policies",
         )
     if len(arns) > MANAGED_POLICIES_WARN:
         warnings.append(
@@ -189,35 +192,29 @@ def _permissions_boundary(value, partition: str) -> str | None:
         return value  # None: leave; "": remove
     problem = managed_policy_problem("permissions_boundary", value, partition)
     if problem:
-        raise IamInstanceRoleError(problem)
+        raise IamInstanceRoleError(problem, option="permissions_boundary")
     return managed_policy_arn(value, partition)
 
 
-def _identity_problem(params: dict) -> str | None:
-    return (
-        name_problem("name", params["name"], ROLE_NAME_MAX)
-        or name_problem("instance_profile_name", params.get("instance_profile_name"), INSTANCE_PROFILE_NAME_MAX)
-        or path_problem("path", params.get("path"))
-        or path_problem("instance_profile_path", params.get("instance_profile_path"))
-    )
-
-
-def _settings_problem(params: dict) -> str | None:
+def _option_problems(params: dict):
+    """``(option, problem or None)`` of the options that need no parsing, lazily, in the order they are checked."""
+    yield "name", name_problem("name", params["name"], ROLE_NAME_MAX)
+    profile_name = params.get("instance_profile_name")
+    yield "instance_profile_name", name_problem("instance_profile_name", profile_name, INSTANCE_PROFILE_NAME_MAX)
+    yield "path", path_problem("path", params.get("path"))
+    yield "instance_profile_path", path_problem("instance_profile_path", params.get("instance_profile_path"))
     wait_timeout = params.get("wait_timeout")
     if wait_timeout is not None and wait_timeout < 0:
-        return f"wait_timeout must be 0 or more seconds; got {wait_timeout}"
-    return (
-        description_problem("description", params.get("description"))
-        or max_session_duration_problem("max_session_duration", params.get("max_session_duration"))
-        or tags_problem("tags", params.get("tags"))
-    )
+        yield "wait_timeout", f"wait_timeout must be 0 or more seconds; got {wait_timeout}"
+    yield "description", description_problem("description", params.get("description"))
+    duration = params.get("max_session_duration")
+    yield "max_session_duration", max_session_duration_problem("max_session_duration", duration)
+    yield "tags", tags_problem("tags", params.get("tags"))
 
 
 def desired_state(params: dict, partition: str) -> Wanted:
     """The module's options as a :class:`Wanted`, or IamInstanceRoleError naming the option and the rule."""
-    problem = _identity_problem(params) or _settings_problem(params)
-    if problem:
-        raise IamInstanceRoleError(problem)
+    first_refusal(_option_problems(params), IamInstanceRoleError)
     path = params.get("path") or "/"
     warnings: list[str] = []
     tags = params.get("tags")
@@ -300,7 +297,7 @@ def _role_state(role: dict, attached: list[dict], inline_names: list[str], docum
         "role_id": role["RoleId"],
         "path": role["Path"],
         "description": role.get("Description"),
-        "assume_role_policy_document": role.get("AssumeRolePolicyDocument"),
+        "assume_role_policy_document": decoded_policy_document(role.get("AssumeRolePolicyDocument")),
         "managed_policies": sorted(p["PolicyArn"] for p in attached),
         "inline_policies": {n: documents.get(n) for n in sorted(inline_names)},
         "permissions_boundary": boundary.get("PermissionsBoundaryArn"),
@@ -357,19 +354,21 @@ def _error_code(error: AnsibleAWSError) -> str | None:
 # --- checks before any write -----------------------------------------------------------------------
 
 
-def path_problems(wanted: Wanted, role: dict | None, profile: dict | None) -> str | None:
-    """IAM cannot move a role or an instance profile to another path."""
+def refuse_path_change(wanted: Wanted, role: dict | None, profile: dict | None) -> None:
+    """Raise IamInstanceRoleError (option ``path`` or ``instance_profile_path``) when the role or the instance
+    profile exists under another path than the wanted one: IAM cannot move either to another path."""
     if role is not None and role["path"] != wanted.path:
-        return (
+        raise IamInstanceRoleError(
             f"path: role {wanted.name} exists with path {role['path']}, not {wanted.path}; the path of a role "
-            "cannot change in place (delete the role first, or give its path)"
+            "cannot change in place (delete the role first, or give its path)",
+            option="path",
         )
     if profile is not None and profile["path"] != wanted.profile_path:
-        return (
+        raise IamInstanceRoleError(
             f"instance_profile_path: instance profile {wanted.profile_name} exists with path {profile['path']}, "
-            f"not {wanted.profile_path}; the path of an instance profile cannot change in place"
+            f"not {wanted.profile_path}; the path of an instance profile cannot change in place",
+            option="instance_profile_path",
         )
-    return None
 
 
 def current_trust_problem(role: dict, wanted: Wanted, *, partition: str) -> str | None:
@@ -403,9 +402,12 @@ def check_policies_exist(client, wanted: Wanted, role: dict | None) -> dict[str,
     attached are not read, so a run that changes nothing reads none.
     """
     found = {(option, arn): get_iam_managed_policy(client, arn) for option, arn in policies_to_check(wanted, role)}
-    missing = [f"{option}: {arn}" for (option, arn), policy in found.items() if not policy]
+    missing = [(option, arn) for (option, arn), policy in found.items() if not policy]
     if missing:
-        raise IamInstanceRoleError("these policies do not exist (nothing was written): " + "; ".join(missing))
+        raise IamInstanceRoleError(
+            "these policies do not exist (nothing was written): " + "; ".join(f"{o}: {arn}" for o, arn in missing),
+            option=missing[0][0],
+        )
     documents = {}
     for (option, arn), policy in found.items():
         if option != "managed_policies" or (policy_arn_parts(arn) or {}).get("account") == "aws":
@@ -451,9 +453,7 @@ def ensure_role(role, client, *, wanted: Wanted, writes):
         adopted = read_role(client, wanted.name, documents_of=wanted.inline_policies or ())
         if adopted is None:
             raise
-        problem = path_problems(wanted, adopted, None)
-        if problem:
-            raise IamInstanceRoleError(problem) from e
+        refuse_path_change(wanted, adopted, None)
         return False, adopted
     created = created or {}
     return True, {
@@ -588,9 +588,7 @@ def ensure_instance_profile(profile, client, *, wanted: Wanted, writes):
         adopted = read_instance_profile(client, wanted.profile_name)
         if adopted is None:
             raise
-        problem = path_problems(wanted, None, adopted)
-        if problem:
-            raise IamInstanceRoleError(problem) from e
+        refuse_path_change(wanted, None, adopted)
         return False, adopted
     if created:
         return True, {**_profile_state(created), "tags": dict(wanted.tags or {})}
@@ -687,9 +685,7 @@ def ensure_present(
     role = read_role(client, wanted.name, documents_of=wanted.inline_policies or ())
     profile = read_instance_profile(client, wanted.profile_name)
     original = {"role": role, "instance_profile": profile}
-    problem = path_problems(wanted, role, profile)
-    if problem:
-        raise IamInstanceRoleError(problem)
+    refuse_path_change(wanted, role, profile)
     attaching = check_policies_exist(client, wanted, role)
     if review is not None:
         review(attaching)

@@ -21,6 +21,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.autoscaling import (
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Refusal
+
 # DescribeInstanceRefreshes statuses (API_InstanceRefresh). Baking: "waiting the specified bake time after an
 # instance refresh has finished updating instances", still active.
 ACTIVE = ("Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking")
@@ -108,7 +110,8 @@ def rollback_version(group: dict, launch_template_name: str) -> str | None:
             f"preferences: auto_rollback returns the instances of {group['AutoScalingGroupName']} to one version "
             f"number of {launch_template_name}, but they run from {sorted(running) or 'none'}"
             + (" and from other launch templates or configurations" if others else "")
-            + "; refresh once without auto_rollback first"
+            + "; refresh once without auto_rollback first",
+            option="preferences",
         )
     return running.pop()
 
@@ -219,7 +222,7 @@ def ensure_refreshed(client, ec2, params: dict, check_mode: bool) -> dict:
     if group is None:
         if check_mode:  # the group would be created: its first instances launch from the version in use
             return result
-        raise RefreshError(f"name: Auto Scaling group {name} does not exist")
+        raise RefreshError(f"name: Auto Scaling group {name} does not exist", option="name")
     result["instances"] = instances_of(group)
     version = params["launch_template_version"] or default_version_number(ec2, template_name)
     result["reasons"] = instance_reasons(group, template_name, version)
@@ -248,5 +251,5 @@ def ensure_refreshed(client, ec2, params: dict, check_mode: bool) -> dict:
     return {**result, "changed": True, "actions": result["actions"] + ["StartInstanceRefresh"]}
 
 
-class RefreshError(Exception):
-    """A state the module cannot act on; the message names the option."""
+class RefreshError(Refusal):
+    """A state the module cannot act on; the message and ``option`` name the option."""

@@ -5,7 +5,8 @@
 
 Three layers, from pure to AWS:
 
-* input rules (:func:`invalid_option`, :func:`launch_template_data_problem`) that run before any API call;
+* input rules (:func:`first_option_problem`, :func:`launch_template_data_problem`) that run before any API call;
+  the rules of names and tags are ``_validation``'s;
 * the decision (:func:`version_differences`, :func:`merged_launch_template_data`, ...), pure functions on
   EC2's own ``LaunchTemplateData`` dicts, so a table of cases tests them without AWS;
 * one small function per AWS call, wrapped by amazon.aws's error handlers and retries. "Missing" is
@@ -32,50 +33,42 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
 )
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Refusal
+from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
+    IAM_NAME_CHARS,
+    INSTANCE_PROFILE_NAME_MAX,
+    launch_template_name_problem,
+    name_problem,
+    tags_problem,
+)
+
 DEFAULT_VERSION = "$Default"
 LATEST_VERSION = "$Latest"
 REQUEST_SHAPE = "RequestLaunchTemplateData"
 
 # --- input rules -------------------------------------------------------------------------------
 
-_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9().\-/_]{3,128}")
 # EC2 ids are lt- and 17 hex digits today; older resources have 8.
 _TEMPLATE_ID = re.compile(r"lt-(?:[0-9a-f]{8}|[0-9a-f]{17})")
-_PROFILE_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 # IAM paths are "/" or "/segments/" of printable ASCII; the name follows the last slash.
 _PROFILE_ARN = re.compile(
     r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>\d{12}):instance-profile"
-    r"(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,128})",
-    re.ASCII,
+    r"(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>" + IAM_NAME_CHARS + r"{1,%d})" % INSTANCE_PROFILE_NAME_MAX
 )
 _SOURCE_VERSION = re.compile(r"\$Default|\$Latest|[1-9][0-9]*")
 _VERSION_DESCRIPTION_MAX = 255
-_TAG_KEY_MAX = 128
-_TAG_VALUE_MAX = 256
 # EC2's MetadataOptions.HttpPutResponseHopLimit: "Possible values: Integers from 1 to 64".
 HOP_LIMIT_MIN, HOP_LIMIT_MAX = 1, 64
 
 
-class LaunchTemplateProfileError(Exception):
-    """Input or state that makes the module stop before writing; the message names the option."""
+class LaunchTemplateProfileError(Refusal):
+    """Input or state that makes the module stop before writing; ``option`` names the option when one is at fault."""
 
 
 def instance_profile_arn_parts(arn: str) -> dict | None:
     """``partition``, ``account``, ``path`` and ``name`` of an instance profile ARN, or None when malformed."""
     match = _PROFILE_ARN.fullmatch(arn or "")
     return match.groupdict() if match else None
-
-
-def _tags_problem(tags: dict | None) -> str | None:
-    for raw_key, raw_value in (tags or {}).items():
-        key, value = str(raw_key), "" if raw_value is None else str(raw_value)
-        if not 1 <= len(key) <= _TAG_KEY_MAX:
-            return f"tags keys must be 1-{_TAG_KEY_MAX} characters; got {key!r}"
-        if key.lower().startswith("aws:"):
-            return f"tags keys must not start with 'aws:' (reserved by AWS); got {key!r}"
-        if len(value) > _TAG_VALUE_MAX:
-            return f"tags values must be at most {_TAG_VALUE_MAX} characters; the value of {key!r} has {len(value)}"
-    return None
 
 
 def _camel_case(key: str) -> str:
@@ -144,42 +137,50 @@ def launch_template_data_input_problem(data, *, require_imdsv2: bool = True, sha
     return problem
 
 
-def _option_rules(params: dict):
-    """Each option's problem, or None; lazily, in the order the options are documented."""
-    value = params.get("launch_template_name")
-    if value is not None and not _TEMPLATE_NAME.fullmatch(value):
-        yield f"launch_template_name must be 3-128 characters of A-Z a-z 0-9 ( ) . - / _; got {value!r}"
+def _identity_problems(params: dict):
+    yield "launch_template_name", launch_template_name_problem(
+        "launch_template_name", params.get("launch_template_name")
+    )
     value = params.get("launch_template_id")
     if value is not None and not _TEMPLATE_ID.fullmatch(value):
-        yield f"launch_template_id must be 'lt-' followed by 17 (or 8) lowercase hex digits; got {value!r}"
+        rule = "'lt-' followed by 17 (or 8) lowercase hex digits"
+        yield "launch_template_id", f"launch_template_id must be {rule}; got {value!r}"
     value = params.get("instance_profile_name")
-    if value is not None and not _PROFILE_NAME.fullmatch(value):
-        yield f"instance_profile_name must be 1-128 characters of A-Z a-z 0-9 + = , . @ _ -; got {value!r}"
+    yield "instance_profile_name", name_problem("instance_profile_name", value, INSTANCE_PROFILE_NAME_MAX)
     value = params.get("instance_profile_arn")
     if value is not None and not instance_profile_arn_parts(value):
-        yield (
+        yield "instance_profile_arn", (
             "instance_profile_arn must be arn:<partition>:iam::<12-digit account>:instance-profile/[<path>/]<name>; "
             f"got {value!r}"
         )
+
+
+def option_problems(params: dict):
+    """``(option, problem or None)`` for each option, lazily, in the order the options are documented."""
+    yield from _identity_problems(params)
     value = params.get("source_version")
     if value is not None and not _SOURCE_VERSION.fullmatch(str(value)):
-        yield f"source_version must be $Default, $Latest or a version number (1, 2, ...); got {value!r}"
+        rule = "$Default, $Latest or a version number (1, 2, ...)"
+        yield "source_version", f"source_version must be {rule}; got {value!r}"
     value = params.get("metadata_hop_limit")
     if value is not None and not (isinstance(value, int) and HOP_LIMIT_MIN <= value <= HOP_LIMIT_MAX):
-        yield (
+        yield "metadata_hop_limit", (
             f"metadata_hop_limit must be an integer from {HOP_LIMIT_MIN} to {HOP_LIMIT_MAX} "
             f"(EC2's MetadataOptions.HttpPutResponseHopLimit); got {value!r}"
         )
     value = params.get("version_description")
     if value is not None and len(value) > _VERSION_DESCRIPTION_MAX:
-        yield f"version_description must be at most {_VERSION_DESCRIPTION_MAX} characters; got {len(value)}"
-    yield _tags_problem(params.get("tags"))
-    yield _launch_template_data_rules(params)
+        yield "version_description", (
+            f"version_description must be at most {_VERSION_DESCRIPTION_MAX} characters; got {len(value)}"
+        )
+    yield "tags", tags_problem("tags", params.get("tags"))
+    yield "launch_template_data", _launch_template_data_rules(params)
 
 
-def invalid_option(params: dict) -> str | None:
-    """A message naming the first option that AWS would reject, and the rule, or None. No API call."""
-    return next((problem for problem in _option_rules(params) if problem), None)
+def first_option_problem(params: dict) -> tuple[str, str] | None:
+    """``(option, message)`` of the first option that AWS would reject (the message names the rule), or None.
+    No API call."""
+    return next(((option, problem) for option, problem in option_problems(params) if problem), None)
 
 
 def _structure_problem(value, shape, path: str):
@@ -409,12 +410,21 @@ class AnsibleLaunchTemplateError(AnsibleAWSError):
     pass
 
 
-class _TemplateErrorHandler(AWSErrorHandler):
+# Error codes of EC2 for a launch template that is not there (or whose name or id cannot be one).
+_MISSING_TEMPLATE_CODES = [
+    "InvalidLaunchTemplateName.NotFoundException",
+    "InvalidLaunchTemplateId.NotFound",
+    "InvalidLaunchTemplateName.MalformedException",
+    "InvalidLaunchTemplateId.Malformed",
+]
+
+
+class LaunchTemplateErrorHandler(AWSErrorHandler):
     _CUSTOM_EXCEPTION = AnsibleLaunchTemplateError
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code(["InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"])
+        return is_boto3_error_code(_MISSING_TEMPLATE_CODES)
 
 
 class LaunchTemplateExists(AnsibleLaunchTemplateError):
@@ -422,6 +432,9 @@ class LaunchTemplateExists(AnsibleLaunchTemplateError):
 
 
 _VERSION_NOT_FOUND = ["InvalidLaunchTemplateId.VersionNotFound", "InvalidLaunchTemplateName.VersionNotFound"]
+# The most DescribeLaunchTemplateVersions returns per page. Emulators that ignore NextToken
+# (moto stops at MaxResults, 15 by default) then still return every template of a test account.
+_VERSIONS_PAGE_SIZE = 200
 _NAME_TAKEN = "InvalidLaunchTemplateName.AlreadyExistsException"
 
 
@@ -429,18 +442,26 @@ def _template_identity(template_id: str | None, template_name: str | None) -> di
     return {"LaunchTemplateId": template_id} if template_id else {"LaunchTemplateName": template_name}
 
 
-@_TemplateErrorHandler.list_error_handler("describe launch template versions", None)
+@LaunchTemplateErrorHandler.list_error_handler("describe launch template versions", None)
 @AWSRetry.jittered_backoff()
-def _describe_versions(client, versions, template_id=None, template_name=None):
-    """The versions asked for (None: no such template; []: the template has no such version)."""
-    identity = _template_identity(template_id, template_name)
+def describe_launch_template_versions(client, versions, template_id=None, template_name=None):
+    """The versions asked for (``$Default``, ``$Latest``, numbers), of one template or, with neither
+    ``template_id`` nor ``template_name``, of every template of the account.
+
+    None: no such template; []: the template has no such version.
+    """
+    args = {"Versions": [str(v) for v in versions]}
+    if template_id or template_name:
+        args.update(_template_identity(template_id, template_name))
+    paginator = client.get_paginator("describe_launch_template_versions")
     try:
-        return client.describe_launch_template_versions(Versions=list(versions), **identity)["LaunchTemplateVersions"]
+        pages = paginator.paginate(**args, PaginationConfig={"PageSize": _VERSIONS_PAGE_SIZE})
+        return pages.build_full_result()["LaunchTemplateVersions"]
     except is_boto3_error_code(_VERSION_NOT_FOUND):
         return []
 
 
-@_TemplateErrorHandler.list_error_handler("describe tags of launch template {template_id}", [])
+@LaunchTemplateErrorHandler.list_error_handler("describe tags of launch template {template_id}", [])
 @AWSRetry.jittered_backoff()
 def _describe_tags(client, template_id):
     paginator = client.get_paginator("describe_tags")
@@ -454,7 +475,7 @@ def _get_instance_profile(client, name):
     return client.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
 
 
-@_TemplateErrorHandler.common_error_handler("create launch template {name}")
+@LaunchTemplateErrorHandler.common_error_handler("create launch template {name}")
 @AWSRetry.jittered_backoff()
 def create_launch_template(client, name, data, *, description=None, tags=None, token=None):
     params = {"LaunchTemplateName": name, "LaunchTemplateData": data}
@@ -473,7 +494,7 @@ def create_launch_template(client, name, data, *, description=None, tags=None, t
         raise LaunchTemplateExists(message=f"Failed to create launch template {name}", exception=e) from e
 
 
-@_TemplateErrorHandler.common_error_handler("create a version of launch template {template_id}")
+@LaunchTemplateErrorHandler.common_error_handler("create a version of launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def create_launch_template_version(client, template_id, data, *, description=None, token=None):
     # No SourceVersion: the data is already complete, and emulators ignore SourceVersion anyway.
@@ -485,7 +506,7 @@ def create_launch_template_version(client, template_id, data, *, description=Non
     return client.create_launch_template_version(**params)["LaunchTemplateVersion"]
 
 
-@_TemplateErrorHandler.common_error_handler("set the default version of launch template {template_id}")
+@LaunchTemplateErrorHandler.common_error_handler("set the default version of launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def set_default_version(client, template_id, version_number):
     return client.modify_launch_template(LaunchTemplateId=template_id, DefaultVersion=str(version_number))[
@@ -493,21 +514,21 @@ def set_default_version(client, template_id, version_number):
     ]
 
 
-@_TemplateErrorHandler.common_error_handler("tag launch template {template_id}")
+@LaunchTemplateErrorHandler.common_error_handler("tag launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def tag_launch_template(client, template_id, tags):
     client.create_tags(Resources=[template_id], Tags=ansible_dict_to_boto3_tag_list(tags))
     return True
 
 
-@_TemplateErrorHandler.common_error_handler("untag launch template {template_id}")
+@LaunchTemplateErrorHandler.common_error_handler("untag launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def untag_launch_template(client, template_id, keys):
     client.delete_tags(Resources=[template_id], Tags=[{"Key": key} for key in keys])
     return True
 
 
-@_TemplateErrorHandler.deletion_error_handler("delete launch template {template_id}")
+@LaunchTemplateErrorHandler.deletion_error_handler("delete launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def delete_launch_template(client, template_id):
     # One call removes the template with every version; no DeleteLaunchTemplateVersions first.
@@ -532,12 +553,13 @@ def describe_launch_template(
     wanted = [DEFAULT_VERSION, LATEST_VERSION]
     if source_version not in wanted:
         wanted.insert(0, str(source_version))
-    versions = _describe_versions(client, wanted, template_id=template_id, template_name=template_name)
+    versions = describe_launch_template_versions(client, wanted, template_id=template_id, template_name=template_name)
     if versions is None:
         return None
     if not versions:
         raise LaunchTemplateProfileError(
-            f"source_version {source_version} does not exist in launch template {template_name or template_id}"
+            f"source_version {source_version} does not exist in launch template {template_name or template_id}",
+            option="source_version",
         )
     latest = max(versions, key=lambda v: v["VersionNumber"])
     default = next((v for v in versions if v.get("DefaultVersion")), latest)
@@ -549,7 +571,8 @@ def describe_launch_template(
         source = next((v for v in versions if v["VersionNumber"] == int(source_version)), None)
         if source is None:
             raise LaunchTemplateProfileError(
-                f"source_version {source_version} does not exist in launch template {template_name or template_id}"
+                f"source_version {source_version} does not exist in launch template {template_name or template_id}",
+                option="source_version",
             )
     template = {
         "launch_template_id": latest["LaunchTemplateId"],
@@ -574,15 +597,18 @@ def usable_instance_profile(client, *, name: str | None = None, arn: str | None 
     if profile is None:
         raise LaunchTemplateProfileError(
             f"{option}: instance profile {value} does not exist; create it first "
-            "(cloudcred.ec2.iam_instance_role), or set validate_instance_profile: false"
+            "(cloudcred.ec2.iam_instance_role), or set validate_instance_profile: false",
+            option=option,
         )
     if arn and profile["Arn"] != arn:
         raise LaunchTemplateProfileError(
-            f"instance_profile_arn {arn} does not match the instance profile named {profile_name} ({profile['Arn']})"
+            f"instance_profile_arn {arn} does not match the instance profile named {profile_name} ({profile['Arn']})",
+            option="instance_profile_arn",
         )
     if not profile.get("Roles"):
         raise LaunchTemplateProfileError(
             f"{option}: instance profile {value} holds no role, so instances would get no credentials; "
-            "add the role to it first (cloudcred.ec2.iam_instance_role), or set validate_instance_profile: false"
+            "add the role to it first (cloudcred.ec2.iam_instance_role), or set validate_instance_profile: false",
+            option=option,
         )
     return profile

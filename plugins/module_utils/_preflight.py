@@ -19,21 +19,24 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-import re
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import (
-    IAMErrorHandler,
-    get_iam_role,
-    list_iam_instance_profiles,
-    list_iam_role_attached_policies,
-    list_iam_role_policies,
-)
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler, get_iam_role
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import EC2_PRINCIPAL, ec2_principal
+from ansible_collections.cloudcred.ec2.plugins.module_utils._iam import (
+    decoded_policy_document,
+    get_iam_managed_policy_document,
+    get_iam_role_policy,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role import (
+    public_role,
+    read_instance_profile,
+    read_role,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import DEFAULT_VERSION
 from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import (
     BROAD_GRANT,
     CATALOGUE_MISSING,
@@ -48,12 +51,17 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import 
     review_trust,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import (
-    DEFAULT_VERSION,
     auto_scaling_groups_using_launch_templates,
     launch_configurations_naming_instance_profile,
     launch_template_version,
     launch_templates_referencing_instance_profile,
     references_instance_profile,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
+    INSTANCE_PROFILE_NAME_MAX,
+    ROLE_NAME_MAX,
+    launch_template_name_problem,
+    name_problem,
 )
 
 # Findings about the role's own policies that the preflight reports without failing (iam_instance_role warns).
@@ -70,37 +78,16 @@ _AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov"
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL")
 
 
-# IAM's and EC2's rules for the names the modules take; checked before any API call.
-_NAME_RULES = {
-    "name": (r"[A-Za-z0-9+=,.@_-]{1,64}", "1-64 characters of A-Z a-z 0-9 + = , . @ _ -"),
-    "instance_profile_name": (r"[A-Za-z0-9+=,.@_-]{1,128}", "1-128 characters of A-Z a-z 0-9 + = , . @ _ -"),
-    "launch_template_name": (r"[A-Za-z0-9().\-/_]{3,128}", "3-128 characters of A-Z a-z 0-9 ( ) . - / _"),
-}
-
-
-def invalid_option(params: dict) -> str | None:
-    """An error message naming the first option in ``params`` that AWS would reject, or None."""
-    for option, (pattern, rule) in _NAME_RULES.items():
-        value = params.get(option)
-        if value is not None and not re.fullmatch(pattern, value):
-            return f"{option} must be {rule}; got {value!r}"
-    return None
+def option_problems(params: dict):
+    """``(option, problem or None)`` of the names the read-only modules take (IAM's and EC2's rules), lazily."""
+    yield "name", name_problem("name", params.get("name"), ROLE_NAME_MAX)
+    profile_name = params.get("instance_profile_name")
+    yield "instance_profile_name", name_problem("instance_profile_name", profile_name, INSTANCE_PROFILE_NAME_MAX)
+    template_name = params.get("launch_template_name")
+    yield "launch_template_name", launch_template_name_problem("launch_template_name", template_name)
 
 
 # --- AWS calls that amazon.aws does not wrap ---------------------------------------------------
-
-
-@IAMErrorHandler.list_error_handler("get inline policy {policy_name} of role {role_name}")
-@AWSRetry.jittered_backoff()
-def _get_role_policy(client, role_name, policy_name):
-    return client.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
-
-
-@IAMErrorHandler.list_error_handler("get managed policy {arn}")
-@AWSRetry.jittered_backoff()
-def _get_policy_document(client, arn):
-    version = client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    return client.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
 
 
 @IAMErrorHandler.common_error_handler("get the caller identity")
@@ -122,49 +109,9 @@ def _simulate(client, source_arn, actions, resources, context):
 # --- reads -------------------------------------------------------------------------------------
 
 
-def policy_document(document) -> dict:
-    """A policy document as a dict, whether the endpoint returned it decoded, JSON or URL-encoded JSON."""
-    if isinstance(document, dict):
-        return document
-    if not document:
-        return {}
-    text = document if document.lstrip().startswith("{") else unquote(document)
-    return json.loads(text)
-
-
 def describe_role(iam, name: str) -> dict | None:
-    """The role in the shape ``iam_instance_role`` returns it, or None when it does not exist."""
-    role = get_iam_role(iam, name)
-    if not role:
-        return None
-    boundary = role.get("PermissionsBoundary") or {}
-    return {
-        "arn": role["Arn"],
-        "role_name": role["RoleName"],
-        "role_id": role["RoleId"],
-        "path": role.get("Path", "/"),
-        "description": role.get("Description"),
-        "assume_role_policy_document": policy_document(role.get("AssumeRolePolicyDocument")),
-        "managed_policies": sorted(p["PolicyArn"] for p in list_iam_role_attached_policies(iam, name)),
-        "inline_policies": sorted(list_iam_role_policies(iam, name)),
-        "permissions_boundary": boundary.get("PermissionsBoundaryArn"),
-        "max_session_duration": role.get("MaxSessionDuration"),
-        "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []),
-    }
-
-
-def describe_instance_profile(iam, name: str) -> dict | None:
-    """The instance profile in the shape ``iam_instance_role`` returns it, or None when it does not exist."""
-    found = list_iam_instance_profiles(iam, name=name)
-    if not found:
-        return None
-    profile = found[0]
-    return {
-        "arn": profile["Arn"],
-        "instance_profile_name": profile["InstanceProfileName"],
-        "path": profile.get("Path", "/"),
-        "roles": [r["RoleName"] for r in profile.get("Roles") or []],
-    }
+    """The role as ``iam_instance_role`` returns it (inline policies by name), or None when it does not exist."""
+    return public_role(read_role(iam, name))
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -223,15 +170,15 @@ def role_policy_documents(iam, role: dict) -> dict[str, dict]:
     """
     documents = {}
     for policy_name in role["inline_policies"]:
-        document = _get_role_policy(iam, role["role_name"], policy_name)
+        document = get_iam_role_policy(iam, role["role_name"], policy_name)
         if document is not None:
-            documents[f"inline_policies.{policy_name}"] = policy_document(document)
+            documents[f"inline_policies.{policy_name}"] = document
     for arn in role["managed_policies"]:
         if ":iam::aws:policy/" in arn:
             continue
-        document = _get_policy_document(iam, arn)
+        document = get_iam_managed_policy_document(iam, arn)
         if document is not None:
-            documents[f"managed_policies.{arn}"] = policy_document(document)
+            documents[f"managed_policies.{arn}"] = document
     return documents
 
 
@@ -254,9 +201,12 @@ def check_policies(documents: dict[str, dict], role_name: str) -> dict:
     return check("policies", PASS, f"every action in {len(documents)} policy document(s) of {role_name} exists")
 
 
-def simulator_unverified_reason(module, iam) -> str | None:
-    """Why the policy simulator's answer cannot be trusted here, or None when it can (AWS itself)."""
-    endpoint = module.params.get("endpoint_url")
+def simulator_unverified_reason(endpoint_url: str | None, iam) -> str | None:
+    """Why the policy simulator's answer cannot be trusted here, or None when it can (AWS itself).
+
+    ``endpoint_url`` is the module's option; the environment's endpoint variables and the IAM client's
+    endpoint are looked at after it."""
+    endpoint = endpoint_url
     source = "endpoint_url"
     for variable in _ENDPOINT_VARIABLES:
         if not endpoint and os.environ.get(variable):
@@ -322,7 +272,7 @@ def _simulated_check(iam, *, name, action, resource, context, source_arn):
     return check(name, FAIL, detail, _caller_fix(name, source_arn, resource or "*"), basis=SIMULATOR)
 
 
-def check_caller_permissions(module, iam, role: dict | None) -> list[dict]:
+def check_caller_permissions(iam, sts, role: dict | None, *, endpoint_url: str | None = None) -> list[dict]:
     """pass_role, run_instances and create_tags for the caller, from the IAM policy simulator.
 
     Where the simulator cannot be trusted (a custom endpoint: emulators answer it without evaluating
@@ -330,14 +280,14 @@ def check_caller_permissions(module, iam, role: dict | None) -> list[dict]:
     Unverified (never failed) when neither can answer: a caller that cannot be evaluated, policies
     that cannot be read, conditions that cannot be evaluated, no permission to call the simulator.
     """
-    reason = simulator_unverified_reason(module, iam)
+    reason = simulator_unverified_reason(endpoint_url, iam)
     untrusted = reason is not None
     if role is None:
         reason = "not simulated: the role does not exist"
     caller_arn = source_arn = None
     if role is not None:
         try:
-            caller_arn = _caller_arn(module.client("sts"))
+            caller_arn = _caller_arn(sts)
             source_arn, why_not = _principal_to_simulate(iam, caller_arn)
             reason = reason or why_not
         except AnsibleAWSError as e:
@@ -408,11 +358,12 @@ def identity_policies(iam, principal_arn: str) -> list[tuple[str, dict]]:
     policies = []
     for holder_kind, holder in holders:
         for policy_name, document in (_inline_policies(iam, holder_kind, holder) or {}).items():
-            policies.append((f"{holder_kind} {holder} inline policy {policy_name}", policy_document(document)))
+            label = f"{holder_kind} {holder} inline policy {policy_name}"
+            policies.append((label, decoded_policy_document(document)))
         for arn in _attached_policies(iam, holder_kind, holder) or []:
-            document = _get_policy_document(iam, arn)
+            document = get_iam_managed_policy_document(iam, arn)
             if document is not None:
-                policies.append((f"{holder_kind} {holder} managed policy {arn}", policy_document(document)))
+                policies.append((f"{holder_kind} {holder} managed policy {arn}", document))
     return policies
 
 
@@ -543,37 +494,38 @@ def check_launch_template(version: dict | None, template_name: str, profile: dic
 # --- what the modules call ---------------------------------------------------------------------
 
 
-def preflight_checks(module, role_name: str, profile_name: str, launch_template_name: str | None = None) -> list[dict]:
+def preflight_checks(
+    iam, sts, ec2, *, role_name: str, profile_name: str, launch_template_name: str | None = None, endpoint_url=None
+) -> list[dict]:
     """Every check, in order: instance_profile, trust_policy, policies, pass_role, run_instances,
-    create_tags, and launch_template when a template is named. Read-only."""
-    iam = module.client("iam")
+    create_tags, and launch_template when a template is named. Read-only. ``endpoint_url``: the module's
+    option (see :func:`simulator_unverified_reason`)."""
     role = describe_role(iam, role_name)
-    profile = describe_instance_profile(iam, profile_name)
+    profile = read_instance_profile(iam, profile_name)
     checks = [check_instance_profile(profile, role_name, profile_name), check_trust_policy(role, role_name)]
     if role is not None:
         checks.append(check_policies(role_policy_documents(iam, role), role_name))
-    checks.extend(check_caller_permissions(module, iam, role))
+    checks.extend(check_caller_permissions(iam, sts, role, endpoint_url=endpoint_url))
     if launch_template_name:
-        version = launch_template_version(module, DEFAULT_VERSION, template_name=launch_template_name)
+        version = launch_template_version(ec2, DEFAULT_VERSION, template_name=launch_template_name)
         checks.append(check_launch_template(version, launch_template_name, profile, profile_name))
     return checks
 
 
-def instance_role_usage(module, role_name: str, profile_name: str) -> dict:
+def instance_role_usage(iam, ec2, autoscaling, role_name: str, profile_name: str) -> dict:
     """The role, its instance profile, the launch templates whose default or latest version
     references the profile, the Auto Scaling groups launching from those templates, and the launch
     configurations that name the profile."""
-    iam = module.client("iam")
     role = describe_role(iam, role_name)
-    profile = describe_instance_profile(iam, profile_name)
-    templates = launch_templates_referencing_instance_profile(module, profile_name, profile["arn"] if profile else None)
+    profile = read_instance_profile(iam, profile_name)
+    templates = launch_templates_referencing_instance_profile(ec2, profile_name, profile["arn"] if profile else None)
     groups = auto_scaling_groups_using_launch_templates(
-        module,
+        autoscaling,
         [t["launch_template_id"] for t in templates],
         [t["launch_template_name"] for t in templates if t["launch_template_name"]],
     )
     configurations = launch_configurations_naming_instance_profile(
-        module, profile_name, profile["arn"] if profile else None
+        autoscaling, profile_name, profile["arn"] if profile else None
     )
     return {
         "role": role,

@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where an instance profile is used: launch template versions and the Auto Scaling groups on them.
 
-Every function takes an ``AnsibleAWSModule`` (only its ``client()`` is used) and raises
-``AnsibleAWSError`` (from amazon.aws) when AWS refuses a call; callers turn that into
-``module.fail_json_aws_error(e)``. A launch template or version that vanished between two
+Every function takes the boto3 clients it calls (``autoscaling``, ``ec2``) and raises
+``AnsibleAWSError`` (from amazon.aws) when AWS refuses a call. DescribeLaunchTemplateVersions is
+``_launch_template``'s. A launch template or version that vanished between two
 calls counts as "does not reference the profile", not as an error.
 
 Private to this collection (leading underscore): no compatibility promise.
@@ -14,39 +14,13 @@ Private to this collection (leading underscore): no compatibility promise.
 from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.autoscaling import AutoScalingErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-DEFAULT_VERSION = "$Default"
-LATEST_VERSION = "$Latest"
-
-# Error codes of DescribeLaunchTemplateVersions for a template or version that is not there.
-_MISSING_TEMPLATE_CODES = [
-    "InvalidLaunchTemplateId.NotFound",
-    "InvalidLaunchTemplateName.NotFoundException",
-    "InvalidLaunchTemplateId.VersionNotFound",
-    "InvalidLaunchTemplateName.MalformedException",
-    "InvalidLaunchTemplateId.Malformed",
-]
-
-# The most DescribeLaunchTemplateVersions returns per page. Emulators that ignore NextToken
-# (moto stops at MaxResults, 15 by default) then still return every template of a test account.
-_VERSIONS_PAGE_SIZE = 200
-
-
-class AnsibleLaunchTemplateError(AnsibleAWSError):
-    pass
-
-
-class LaunchTemplateErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleLaunchTemplateError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code(_MISSING_TEMPLATE_CODES)
-
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
+    DEFAULT_VERSION,
+    LATEST_VERSION,
+    describe_launch_template_versions,
+)
 
 # --- AWS calls: one function per call ----------------------------------------------------------
 
@@ -63,19 +37,6 @@ def _describe_auto_scaling_groups(client):
 def _describe_launch_configurations(client):
     paginator = client.get_paginator("describe_launch_configurations")
     return paginator.paginate().build_full_result()["LaunchConfigurations"]
-
-
-@LaunchTemplateErrorHandler.list_error_handler("describe launch template versions", [])
-@AWSRetry.jittered_backoff()
-def _describe_launch_template_versions(client, versions, template_id=None, template_name=None):
-    args = {"Versions": list(versions)}
-    if template_id:
-        args["LaunchTemplateId"] = template_id
-    elif template_name:
-        args["LaunchTemplateName"] = template_name
-    paginator = client.get_paginator("describe_launch_template_versions")
-    pages = paginator.paginate(**args, PaginationConfig={"PageSize": _VERSIONS_PAGE_SIZE})
-    return pages.build_full_result()["LaunchTemplateVersions"]
 
 
 # --- pure helpers ------------------------------------------------------------------------------
@@ -129,7 +90,9 @@ def _template_key(spec: dict) -> tuple[str, str]:
 # --- what the modules import -------------------------------------------------------------------
 
 
-def auto_scaling_groups_using_instance_profile(module, profile_name: str, profile_arn: str | None) -> list[str]:
+def auto_scaling_groups_using_instance_profile(
+    autoscaling, ec2, profile_name: str, profile_arn: str | None
+) -> list[str]:
     """Sorted names of the Auto Scaling groups whose launch template version in use references the profile.
 
     "In use" is the version the group names (``$Default``, ``$Latest`` or a number; none means
@@ -139,7 +102,7 @@ def auto_scaling_groups_using_instance_profile(module, profile_name: str, profil
     Calls: one paginated DescribeAutoScalingGroups, then one DescribeLaunchTemplateVersions per
     distinct (template, version) pair that the groups use.
     """
-    groups = _describe_auto_scaling_groups(module.client("autoscaling"))
+    groups = _describe_auto_scaling_groups(autoscaling)
     groups_by_version: dict[tuple, list[str]] = {}
     for group in groups:
         spec = group_launch_template(group)
@@ -150,21 +113,22 @@ def auto_scaling_groups_using_instance_profile(module, profile_name: str, profil
     if not groups_by_version:
         return []
 
-    ec2 = module.client("ec2")
     names = set()
     for ((kind, template), version), group_names in groups_by_version.items():
-        found = _describe_launch_template_versions(
+        found = describe_launch_template_versions(
             ec2,
             [version],
             template_id=template if kind == "id" else None,
             template_name=template if kind == "name" else None,
         )
-        if any(references_instance_profile(v.get("LaunchTemplateData"), profile_name, profile_arn) for v in found):
+        if any(
+            references_instance_profile(v.get("LaunchTemplateData"), profile_name, profile_arn) for v in found or []
+        ):
             names.update(group_names)
     return sorted(names)
 
 
-def launch_templates_referencing_instance_profile(module, profile_name: str, profile_arn: str | None) -> list[dict]:
+def launch_templates_referencing_instance_profile(ec2, profile_name: str, profile_arn: str | None) -> list[dict]:
     """Launch templates whose default or latest version references the profile (by name or ARN).
 
     Each item: ``launch_template_id``, ``launch_template_name`` and ``versions``, the sorted
@@ -175,7 +139,7 @@ def launch_templates_referencing_instance_profile(module, profile_name: str, pro
     Older versions are not read: no Auto Scaling group or launch uses them unless it names the
     number, and :func:`auto_scaling_groups_using_instance_profile` covers those groups.
     """
-    found = _describe_launch_template_versions(module.client("ec2"), [DEFAULT_VERSION, LATEST_VERSION])
+    found = describe_launch_template_versions(ec2, [DEFAULT_VERSION, LATEST_VERSION]) or []
     templates: dict[str, dict] = {}
     for version in found:
         if not references_instance_profile(version.get("LaunchTemplateData"), profile_name, profile_arn):
@@ -195,13 +159,13 @@ def launch_templates_referencing_instance_profile(module, profile_name: str, pro
     return sorted(templates.values(), key=lambda t: (t["launch_template_name"] or "", t["launch_template_id"]))
 
 
-def launch_configurations_naming_instance_profile(module, profile_name: str, profile_arn: str | None) -> list[str]:
+def launch_configurations_naming_instance_profile(autoscaling, profile_name: str, profile_arn: str | None) -> list[str]:
     """Sorted names of the launch configurations whose ``IamInstanceProfile`` is the profile (by name or ARN).
 
     Launch configurations cannot change, so as long as one names the profile, a group on it (or one
     made later) launches with it. Calls: one paginated DescribeLaunchConfigurations.
     """
-    found = _describe_launch_configurations(module.client("autoscaling"))
+    found = _describe_launch_configurations(autoscaling)
     return sorted(
         lc["LaunchConfigurationName"]
         for lc in found
@@ -209,16 +173,16 @@ def launch_configurations_naming_instance_profile(module, profile_name: str, pro
     )
 
 
-def instance_profile_users(module, profile_name: str, profile_arn: str | None) -> list[str]:
+def instance_profile_users(autoscaling, ec2, profile_name: str, profile_arn: str | None) -> list[str]:
     """What launches with the profile: the groups of :func:`auto_scaling_groups_using_instance_profile`,
     then ``launch configuration <name>`` for each of :func:`launch_configurations_naming_instance_profile`."""
-    groups = auto_scaling_groups_using_instance_profile(module, profile_name, profile_arn)
-    configurations = launch_configurations_naming_instance_profile(module, profile_name, profile_arn)
+    groups = auto_scaling_groups_using_instance_profile(autoscaling, ec2, profile_name, profile_arn)
+    configurations = launch_configurations_naming_instance_profile(autoscaling, profile_name, profile_arn)
     return groups + [f"launch configuration {name}" for name in configurations]
 
 
 def auto_scaling_groups_using_launch_templates(
-    module, launch_template_ids: list[str], launch_template_names: list[str] | None = None
+    autoscaling, launch_template_ids: list[str], launch_template_names: list[str] | None = None
 ) -> list[str]:
     """Sorted names of the Auto Scaling groups that launch from any of the templates, whatever version.
 
@@ -231,7 +195,7 @@ def auto_scaling_groups_using_launch_templates(
     if not ids and not names:
         return []
     matches = set()
-    for group in _describe_auto_scaling_groups(module.client("autoscaling")):
+    for group in _describe_auto_scaling_groups(autoscaling):
         spec = group_launch_template(group)
         if spec and (spec["LaunchTemplateId"] in ids or spec["LaunchTemplateName"] in names):
             matches.add(group["AutoScalingGroupName"])
@@ -239,11 +203,9 @@ def auto_scaling_groups_using_launch_templates(
 
 
 def launch_template_version(
-    module, version: str = DEFAULT_VERSION, template_id: str | None = None, template_name: str | None = None
+    ec2, version: str = DEFAULT_VERSION, template_id: str | None = None, template_name: str | None = None
 ) -> dict | None:
     """One launch template version (``$Default``, ``$Latest`` or a number) as EC2 returns it, or None when
     the template or the version does not exist. One DescribeLaunchTemplateVersions call."""
-    found = _describe_launch_template_versions(
-        module.client("ec2"), [str(version)], template_id=template_id, template_name=template_name
-    )
+    found = describe_launch_template_versions(ec2, [str(version)], template_id=template_id, template_name=template_name)
     return found[0] if found else None

@@ -30,8 +30,12 @@ MANAGED_POLICIES_MAX = 20  # the most the quota can be raised to
 TAGS_MAX = 50
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
+# EC2's LaunchTemplateName: "3-128 characters of A-Z a-z 0-9 ( ) . - / _"
+LAUNCH_TEMPLATE_NAME_CHARS = r"[A-Za-z0-9().\-/_]"
+LAUNCH_TEMPLATE_NAME_RANGE = (3, 128)
 
 _NAME = re.compile(IAM_NAME_CHARS + "+")
+_LAUNCH_TEMPLATE_NAME = re.compile(LAUNCH_TEMPLATE_NAME_CHARS + "{%d,%d}" % LAUNCH_TEMPLATE_NAME_RANGE)
 # ^/$ or ^/[\x21-\x7E]+/$ (printable ASCII without space)
 _PATH = re.compile(r"/|/[\x21-\x7E]+/")
 _POLICY_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(aws|\d{12}):policy/(.+)")
@@ -50,8 +54,21 @@ def name_problem(option: str, value: str | None, max_length: int = ROLE_NAME_MAX
     if not 1 <= len(value) <= max_length:
         return f"{option} must be 1-{max_length} characters long; got {len(value)}"
     if not _NAME.fullmatch(value):
-        return f"{option} must contain only {IAM_NAME_CHARS} characters; got {value!r}"
+        return f"{option} must contain only {IAM_NAME_CHARS} characters (1-{max_length} of them); got {value!r}"
     return None
+
+
+def is_iam_name(value, max_length: int = ROLE_NAME_MAX) -> bool:
+    """True when ``value`` is a string IAM takes as a name (or a name prefix) of 1 to ``max_length`` characters."""
+    return isinstance(value, str) and name_problem("name", value, max_length) is None
+
+
+def launch_template_name_problem(option: str, value: str | None) -> str | None:
+    """``value`` is an EC2 launch template name: 3-128 characters of ``A-Z a-z 0-9 ( ) . - / _``."""
+    if value is None or _LAUNCH_TEMPLATE_NAME.fullmatch(value):
+        return None
+    low, high = LAUNCH_TEMPLATE_NAME_RANGE
+    return f"{option} must be {low}-{high} characters of A-Z a-z 0-9 ( ) . - / _; got {value!r}"
 
 
 def path_problem(option: str, value: str | None) -> str | None:
@@ -169,7 +186,7 @@ def _document_problem(option: str, document) -> str | None:
     return None
 
 
-def policy_document(option: str, value) -> tuple[dict | None, str | None]:
+def parsed_policy_document(option: str, value) -> tuple[dict | None, str | None]:
     """A policy document given as a dict or a JSON string, parsed: ``(document, None)`` or ``(None, problem)``.
 
     The document must be a JSON object with a ``Statement`` (an object or a non-empty list of objects),

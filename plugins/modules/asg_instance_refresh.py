@@ -199,12 +199,18 @@ waited:
   type: int
   returned: success
   sample: 42
+option:
+  description: The option whose value was refused, before any write; a caller names its own variable from it.
+  returned: failure, when one option is at fault
+  type: str
+  sample: preferences
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import fail_json_error
 from ansible_collections.cloudcred.ec2.plugins.module_utils._instance_refresh import RefreshError, ensure_refreshed
 
 ARGUMENT_SPEC = dict(
@@ -222,15 +228,13 @@ def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     for option in ("wait_timeout", "poll_interval", "launch_template_version"):
         if module.params[option] is not None and module.params[option] < 1:
-            module.fail_json(msg=f"{option} must be 1 or more; got {module.params[option]}")
+            module.fail_json(msg=f"{option} must be 1 or more; got {module.params[option]}", option=option)
     client = module.client("autoscaling", retry_decorator=AWSRetry.jittered_backoff())
     ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     try:
         result = ensure_refreshed(client, ec2, module.params, module.check_mode)
-    except RefreshError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    except (RefreshError, AnsibleAWSError) as e:
+        fail_json_error(module, e)
     module.exit_json(waited=0, waited_for=[], **result)
 
 

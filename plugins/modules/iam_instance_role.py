@@ -192,14 +192,8 @@ seealso:
   - name: IAM role for applications that run on Amazon EC2 instances
     description: The AWS guide this collection automates.
     link: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - cloudcred.ec2.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -423,13 +417,23 @@ waited:
   returned: when O(state=present)
   type: float
   sample: 1.2
+option:
+  description: The option whose value was refused, before any write; a caller names its own variable from it.
+  returned: failure, when one option is at fault
+  type: str
+  sample: managed_policies
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, partition_for_region
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import (
+    Writes,
+    fail_json_error,
+    first_refusal,
+    partition_for_region,
+)
 from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role import (
     IamInstanceRoleError,
     desired_state,
@@ -506,14 +510,15 @@ def _present(module, iam, writes):
 def _absent(module, iam, writes):
     params = module.params
     # Only the names are needed to delete; the other options are not validated or applied.
-    problem = name_problem("name", params["name"]) or name_problem(
-        "instance_profile_name", params["instance_profile_name"], INSTANCE_PROFILE_NAME_MAX
+    profile_name = params["instance_profile_name"]
+    problems = (
+        ("name", name_problem("name", params["name"])),
+        ("instance_profile_name", name_problem("instance_profile_name", profile_name, INSTANCE_PROFILE_NAME_MAX)),
     )
-    if problem:
-        raise IamInstanceRoleError(problem)
+    first_refusal(problems, IamInstanceRoleError)
 
     def groups_using(profile_name, profile_arn):
-        return instance_profile_users(module, profile_name, profile_arn)
+        return instance_profile_users(module.client("autoscaling"), module.client("ec2"), profile_name, profile_arn)
 
     changed, original = ensure_absent(
         iam,
@@ -562,12 +567,8 @@ def main():
         iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
         handler = _present if module.params["state"] == "present" else _absent
         result = handler(module, iam, writes)
-    except IamInstanceRoleError as e:
-        module.fail_json(msg=str(e), actions=writes.actions)
-    except AnsibleAWSError as e:
-        if e.exception:
-            module.fail_json_aws(e.exception, msg=e.message, actions=writes.actions)
-        module.fail_json(msg=e.message, actions=writes.actions)
+    except (IamInstanceRoleError, AnsibleAWSError) as e:
+        fail_json_error(module, e, actions=writes.actions)
     module.exit_json(**result)
 
 

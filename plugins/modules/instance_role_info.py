@@ -43,16 +43,8 @@ notes:
     (one C(DescribeLaunchConfigurations)); the groups on them are not listed under RV(auto_scaling_groups).
   - Launch templates that still name the instance profile after it was deleted are listed too
     (matched by name), which helps finding dangling references.
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: Reads only, so a check mode run returns what a normal run returns.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
-    details: Reads only; there is nothing to compare.
 extends_documentation_fragment:
+  - cloudcred.ec2.attributes.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -157,6 +149,11 @@ instance_profile:
       type: str
       returned: success
       sample: qateam-app
+    instance_profile_id:
+      description: Unique id of the instance profile.
+      type: str
+      returned: success
+      sample: AIPA1234567890EXAMPLE
     path:
       description: IAM path of the instance profile.
       type: str
@@ -168,6 +165,11 @@ instance_profile:
       elements: str
       returned: success
       sample: [qateam-app]
+    tags:
+      description: Tags of the instance profile.
+      type: dict
+      returned: success
+      sample: {team: qa}
 launch_templates:
   description:
     - Launch templates whose default or latest version references the instance profile by name or ARN,
@@ -208,12 +210,18 @@ launch_configurations:
   type: list
   elements: str
   sample: [qateam-app-lc]
+option:
+  description: The option whose value was refused, before any write; a caller names its own variable from it.
+  returned: failure, when one option is at fault
+  type: str
+  sample: name
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._preflight import instance_role_usage, invalid_option
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Refusal, fail_json_error, first_refusal
+from ansible_collections.cloudcred.ec2.plugins.module_utils._preflight import instance_role_usage, option_problems
 
 
 def main():
@@ -222,16 +230,14 @@ def main():
         instance_profile_name=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    problem = invalid_option(module.params)
-    if problem:
-        module.fail_json(msg=problem)
     name = module.params["name"]
     profile_name = module.params["instance_profile_name"] or name
-
     try:
-        usage = instance_role_usage(module, name, profile_name)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+        first_refusal(option_problems(module.params))
+        clients = [module.client(service) for service in ("iam", "ec2", "autoscaling")]
+        usage = instance_role_usage(*clients, name, profile_name)
+    except (Refusal, AnsibleAWSError) as e:
+        fail_json_error(module, e)
     module.exit_json(changed=False, **usage)
 
 

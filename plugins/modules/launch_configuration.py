@@ -42,14 +42,8 @@ options:
     type: list
     elements: str
     default: []
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - cloudcred.ec2.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -80,13 +74,18 @@ actions:
   type: list
   elements: str
   sample: [DeleteLaunchConfiguration]
+option:
+  description: The option whose value was refused, before any write; a caller names its own variable from it.
+  returned: failure, when one option is at fault
+  type: str
+  sample: name
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, fail_json_error
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import (
     auto_scaling_groups_on_launch_configuration,
     delete_launch_configuration,
@@ -119,7 +118,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     name = module.params["name"]
     if not 1 <= len(name) <= NAME_MAX:
-        module.fail_json(msg=f"name must be 1-{NAME_MAX} characters; got {len(name)}")
+        module.fail_json(msg=f"name must be 1-{NAME_MAX} characters; got {len(name)}", option="name")
     client = module.client("autoscaling", retry_decorator=AWSRetry.jittered_backoff())
     writes = Writes(module.check_mode)
     try:
@@ -131,7 +130,7 @@ def main():
             warn=module.warn,
         )
     except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+        fail_json_error(module, e)
     before_settings = jsonable_settings(before) if before else {}
     module.exit_json(
         changed=changed,

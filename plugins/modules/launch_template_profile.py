@@ -191,14 +191,8 @@ seealso:
   - name: IAM role for applications that run on Amazon EC2 instances
     description: The AWS guide this collection automates.
     link: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - cloudcred.ec2.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -341,6 +335,11 @@ actions:
   type: list
   elements: str
   sample: [CreateLaunchTemplateVersion, ModifyLaunchTemplate]
+option:
+  description: The option whose value was refused, before any write; a caller names its own variable from it.
+  returned: failure, when one option is at fault
+  type: str
+  sample: launch_template_data
 """
 
 import uuid
@@ -350,7 +349,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, partition_for_region
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, fail_json_error, partition_for_region
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import (
     describe_auto_scaling_group,
     describe_launch_configuration,
@@ -367,8 +366,8 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template imp
     create_launch_template_version,
     delete_launch_template,
     describe_launch_template,
+    first_option_problem,
     instance_profile_arn_parts,
-    invalid_option,
     jsonable,
     launch_template_data_problem,
     merged_launch_template_data,
@@ -493,13 +492,15 @@ def ensure_template(client, *, params, wanted, writes, source=None):
     if not params["launch_template_name"]:
         raise LaunchTemplateProfileError(
             f"launch_template_id {params['launch_template_id']} does not exist; "
-            "give launch_template_name (and launch_template_data) to create a template"
+            "give launch_template_name (and launch_template_data) to create a template",
+            option="launch_template_id",
         )
     if not wanted["decision"]["overlay"] and not source:
         raise LaunchTemplateProfileError(
             f"launch template {params['launch_template_name']} does not exist; launch_template_data is required "
             "to create it (for example ImageId and InstanceType), or a launch configuration to start from "
-            "(source_launch_configuration, source_auto_scaling_group)"
+            "(source_launch_configuration, source_auto_scaling_group)",
+            option="launch_template_data",
         )
     decision = {key: value for key, value in wanted["decision"].items() if key != "profile"}
     data = merged_launch_template_data(source, **decision)
@@ -530,7 +531,7 @@ def source_launch_configuration(autoscaling, params) -> dict | None:
     found = describe_launch_configuration(autoscaling, name)
     if found is None:
         option = "source_launch_configuration" if params["source_launch_configuration"] else "source_auto_scaling_group"
-        raise LaunchTemplateProfileError(f"{option}: launch configuration {name} does not exist")
+        raise LaunchTemplateProfileError(f"{option}: launch configuration {name} does not exist", option=option)
     return found
 
 
@@ -623,19 +624,20 @@ def ensure_absent(original, client, *, shape, params, writes):
     return changed | default_changed | tags_changed, state
 
 
-def ensure_deleted(original, client, *, module, writes):
+def ensure_deleted(original, client, *, autoscaling, writes):
     """Delete the template (and so every version) unless an Auto Scaling group launches from it."""
     if original is None:
         return False, None
     template = original["launch_template"]
     groups = auto_scaling_groups_using_launch_templates(
-        module, [template["launch_template_id"]], [template["launch_template_name"]]
+        autoscaling, [template["launch_template_id"]], [template["launch_template_name"]]
     )
     if groups:
         name, template_id = template["launch_template_name"], template["launch_template_id"]
         raise LaunchTemplateProfileError(
             f"delete_launch_template: Auto Scaling groups launch from launch template {name} ({template_id}):"
-            f" {', '.join(groups)}; delete them or move them to another template first"
+            f" {', '.join(groups)}; delete them or move them to another template first",
+            option="delete_launch_template",
         )
     writes("DeleteLaunchTemplate", delete_launch_template, client, template["launch_template_id"])
     return True, None
@@ -674,18 +676,18 @@ def build_diff(original, final, shape, launch_configuration=None):
 def _validated_params(module):
     """The module's parameters after every check that needs no API call; fails naming the option."""
     params = dict(module.params)
-    problem = invalid_option(params)
-    if not problem and params["delete_launch_template"] and params["state"] != "absent":
-        problem = "delete_launch_template is only for state=absent"
+    refused = first_option_problem(params)
+    if not refused and params["delete_launch_template"] and params["state"] != "absent":
+        refused = ("delete_launch_template", "delete_launch_template is only for state=absent")
     arn = params["instance_profile_arn"]
-    if not problem and arn:
+    if not refused and arn:
         partition = partition_for_region(module.region)
         if instance_profile_arn_parts(arn)["partition"] != partition:
-            problem = (
+            refused = "instance_profile_arn", (
                 f"instance_profile_arn must be in the partition of region {module.region} ({partition}); got {arn}"
             )
-    if problem:
-        module.fail_json(msg=problem)
+    if refused:
+        module.fail_json(msg=refused[1], option=refused[0])
     if params["tags"] is not None:
         params["tags"] = {str(k): "" if v is None else str(v) for k, v in params["tags"].items()}
     params["source_version"] = str(params["source_version"])
@@ -727,28 +729,42 @@ def run_present(module, ec2, *, original, shape, params, overlay, writes):
     return original, changed, final, launch_configuration
 
 
-def main():
-    argument_spec = dict(
-        launch_template_name=dict(type="str"),
-        launch_template_id=dict(type="str"),
-        instance_profile_name=dict(type="str"),
-        instance_profile_arn=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        delete_launch_template=dict(type="bool", default=False),
-        source_version=dict(type="str", default="$Default"),
-        launch_template_data=dict(type="dict"),
-        source_launch_configuration=dict(type="str"),
-        source_auto_scaling_group=dict(type="str"),
-        require_imdsv2=dict(type="bool", default=True),
-        metadata_hop_limit=dict(type="int"),
-        set_default_version=dict(type="bool", default=True),
-        version_description=dict(type="str"),
-        validate_instance_profile=dict(type="bool", default=True),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
+ARGUMENT_SPEC = dict(
+    launch_template_name=dict(type="str"),
+    launch_template_id=dict(type="str"),
+    instance_profile_name=dict(type="str"),
+    instance_profile_arn=dict(type="str"),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    delete_launch_template=dict(type="bool", default=False),
+    source_version=dict(type="str", default="$Default"),
+    launch_template_data=dict(type="dict"),
+    source_launch_configuration=dict(type="str"),
+    source_auto_scaling_group=dict(type="str"),
+    require_imdsv2=dict(type="bool", default=True),
+    metadata_hop_limit=dict(type="int"),
+    set_default_version=dict(type="bool", default=True),
+    version_description=dict(type="str"),
+    validate_instance_profile=dict(type="bool", default=True),
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
+)
+
+
+def module_result(original, final, shape, launch_configuration) -> dict:
+    """The result keys besides ``changed`` and ``actions``: the template and version now in use, and the diff."""
+    data = (final or {}).get("launch_template_data")
+    return dict(
+        launch_template=final["launch_template"] if final else None,
+        version_number=final["version_number"] if final else None,
+        launch_template_data=jsonable(request_data(data)) if final else None,
+        source_launch_configuration=launch_configuration["LaunchConfigurationName"] if launch_configuration else None,
+        diff=build_diff(original, final, shape, launch_configuration),
     )
+
+
+def main():
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
         required_one_of=[("launch_template_name", "launch_template_id")],
         mutually_exclusive=[
@@ -763,7 +779,7 @@ def main():
     shape = ec2.meta.service_model.shape_for(REQUEST_SHAPE)
     problem, overlay = launch_template_data_problem(params["launch_template_data"], shape)
     if problem:
-        module.fail_json(msg=problem)
+        module.fail_json(msg=problem, option="launch_template_data")
     present = params["state"] == "present"
     if not present and params["launch_template_data"]:
         module.warn("launch_template_data is not applied with state=absent")
@@ -777,27 +793,17 @@ def main():
                 module, ec2, original=original, shape=shape, params=params, overlay=overlay, writes=writes
             )
         elif params["delete_launch_template"]:
-            changed, final = ensure_deleted(original, ec2, module=module, writes=writes)
+            changed, final = ensure_deleted(original, ec2, autoscaling=module.client("autoscaling"), writes=writes)
         else:
             changed, final = ensure_absent(original, ec2, shape=shape, params=params, writes=writes)
-    except LaunchTemplateProfileError as e:
-        module.fail_json(msg=str(e), actions=writes.actions)
-    except AnsibleAWSError as e:
-        if e.exception:
-            module.fail_json_aws(e.exception, msg=e.message, actions=writes.actions)
-        module.fail_json(msg=e.message, actions=writes.actions)
+    except (LaunchTemplateProfileError, AnsibleAWSError) as e:
+        fail_json_error(module, e, actions=writes.actions)
 
     data = (final or {}).get("launch_template_data")
     if present and ((data or {}).get("MetadataOptions") or {}).get("HttpEndpoint") == "disabled":
         module.warn("MetadataOptions.HttpEndpoint is disabled: instances cannot get the instance profile's credentials")
     module.exit_json(
-        changed=changed,
-        actions=writes.actions,
-        launch_template=final["launch_template"] if final else None,
-        version_number=final["version_number"] if final else None,
-        launch_template_data=jsonable(request_data(data)) if final else None,
-        source_launch_configuration=launch_configuration["LaunchConfigurationName"] if launch_configuration else None,
-        diff=build_diff(original, final, shape, launch_configuration),
+        changed=changed, actions=writes.actions, **module_result(original, final, shape, launch_configuration)
     )
 
 

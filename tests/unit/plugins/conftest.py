@@ -18,3 +18,12 @@ def calls(monkeypatch):
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     return made
+
+
+@pytest.fixture
+def moto_credentials(monkeypatch):
+    """The environment of an in-process moto test: no endpoint (make points AWS_ENDPOINT_URL at LocalStack, and
+    moto only intercepts AWS's own endpoints) and moto's fake credentials."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

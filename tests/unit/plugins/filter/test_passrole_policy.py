@@ -60,5 +60,12 @@ def test_bad_input_is_refused_naming_it(prefix, kwargs, named):
         passrole_policy(prefix, **kwargs)
 
 
+@pytest.mark.parametrize("prefix", ["qaé-", "qa\u0661-", "r" * 65])
+def test_a_prefix_iam_would_not_take_as_a_role_name_is_refused(prefix):
+    # IAM names are ASCII ([A-Za-z0-9+=,.@_-]): a Unicode letter or digit that Python's \w matches is not one.
+    with pytest.raises(AnsibleFilterError, match="prefix must be 1-64 characters"):
+        passrole_policy(prefix, account_id="123456789012")
+
+
 def test_registered_under_its_name():
     assert FilterModule().filters()["passrole_policy"] is passrole_policy

@@ -52,10 +52,7 @@ def is_mutating(operation):
 
 
 @pytest.fixture
-def iam(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def iam(moto_credentials):
     with mock_aws():
         client = boto3.client("iam", region_name=REGION)
         for name in ("iir-p1", "iir-p2"):

@@ -26,10 +26,10 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role i
     ensure_role_settings,
     ensure_role_tags,
     ensure_trust_policy,
-    path_problems,
     policy_findings,
     read_instance_profile,
     read_role,
+    refuse_path_change,
     wait_for_instance_profile_role,
 )
 
@@ -52,10 +52,7 @@ ABSENT_ACTIONS = [
 
 
 @pytest.fixture
-def iam(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def iam(moto_credentials):
     with mock_aws():
         yield boto3.client("iam", region_name=REGION)
 
@@ -216,10 +213,16 @@ def test_policy_findings_without_documents_does_not_lint():
 
 def test_path_change_is_refused():
     role = {"path": "/old/"}
-    assert path_problems(wanted(path="/new/"), role, None).startswith("path: role iir-unit exists with path /old/")
+    with pytest.raises(IamInstanceRoleError) as refused:
+        refuse_path_change(wanted(path="/new/"), role, None)
+    assert str(refused.value).startswith("path: role iir-unit exists with path /old/")
+    assert refused.value.option == "path"
     profile = {"path": "/"}
-    assert path_problems(wanted(profile_path="/p/"), None, profile).startswith("instance_profile_path:")
-    assert path_problems(wanted(), {"path": "/"}, profile) is None
+    with pytest.raises(IamInstanceRoleError) as refused:
+        refuse_path_change(wanted(profile_path="/p/"), None, profile)
+    assert str(refused.value).startswith("instance_profile_path:")
+    assert refused.value.option == "instance_profile_path"
+    assert refuse_path_change(wanted(), {"path": "/"}, profile) is None
 
 
 def test_missing_policies_fail_and_attached_ones_are_not_read(iam, monkeypatch):

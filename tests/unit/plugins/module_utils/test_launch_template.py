@@ -10,8 +10,8 @@ import pytest
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
     REQUEST_SHAPE,
     carries,
+    first_option_problem,
     instance_profile_arn_parts,
-    invalid_option,
     launch_template_data_problem,
     merged_launch_template_data,
     profile_reference,
@@ -35,6 +35,13 @@ def shape():
 
 
 # --- input rules -------------------------------------------------------------------------------
+
+
+def invalid_option(params):
+    """The first refused option's message (``first_option_problem`` names the option too), or None."""
+    found = first_option_problem(params)
+    return found and found[1]
+
 
 VALID = {
     "launch_template_name": "my-lt-with-instance-profile",

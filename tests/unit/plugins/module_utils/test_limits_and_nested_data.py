@@ -15,10 +15,17 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils import _validation a
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
     REQUEST_SHAPE,
     carries,
-    invalid_option,
+    first_option_problem,
     launch_template_data_input_problem,
     launch_template_data_problem,
 )
+
+
+def invalid_option(params):
+    """The first refused option's message (``first_option_problem`` names the option too), or None."""
+    found = first_option_problem(params)
+    return found and found[1]
+
 
 VALID = {"launch_template_name": "my-lt-with-instance-profile", "instance_profile_name": "qateam-app"}
 
@@ -106,13 +113,13 @@ def test_managed_policy_name_empty_is_refused(value):
     ids=["Deny", "NotAction only"],
 )
 def test_policy_document_statements_iam_accepts(statement):
-    document, problem = v.policy_document("inline_policies", {"Version": "2012-10-17", "Statement": [statement]})
+    document, problem = v.parsed_policy_document("inline_policies", {"Version": "2012-10-17", "Statement": [statement]})
     assert problem is None and document["Statement"] == [statement]
 
 
 def test_policy_document_with_id_is_accepted():
     document = {"Version": "2012-10-17", "Id": "qateam", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]}
-    assert v.policy_document("inline_policies", document) == (document, None)
+    assert v.parsed_policy_document("inline_policies", document) == (document, None)
 
 
 # --- launch template data inside lists ------------------------------------------------------------

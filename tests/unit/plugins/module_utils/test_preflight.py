@@ -4,6 +4,10 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils import _preflight
+from ansible_collections.cloudcred.ec2.plugins.module_utils._iam import decoded_policy_document as policy_document
+from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role import (
+    read_instance_profile as describe_instance_profile,
+)
 from ansible_collections.cloudcred.ec2.plugins.module_utils._preflight import (
     FAIL,
     PASS,
@@ -13,10 +17,8 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._preflight import (
     check_launch_template,
     check_policies,
     check_trust_policy,
-    describe_instance_profile,
     describe_role,
-    invalid_option,
-    policy_document,
+    option_problems,
     preflight_checks,
 )
 
@@ -42,25 +44,22 @@ def statuses(checks):
     return {c["name"]: c["status"] for c in checks}
 
 
-class FakeModule:
-    """What the checks use of AnsibleAWSModule: params and client(); clients may be pre-made (stubbed)."""
+def clients(*services):
+    return [boto3.client(service, region_name=REGION) for service in services]
 
-    def __init__(self, endpoint_url=None, clients=None):
-        self.params = {"endpoint_url": endpoint_url}
-        self.clients = clients or {}
 
-    def client(self, service, retry_decorator=None):
-        if service in self.clients:
-            return self.clients[service]
-        return boto3.client(service, region_name=REGION)
+def invalid_option(params):
+    """The first refused option's message, after checking that it is the option ``option_problems`` names."""
+    found = next(((o, p) for o, p in option_problems(params) if p), None)
+    if found is None:
+        return None
+    assert found[1].startswith(found[0])
+    return found[1]
 
 
 @pytest.fixture
-def no_endpoint(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def no_endpoint(moto_credentials, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL_IAM", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
 # --- input validation ---------------------------------------------------------------------------
@@ -77,7 +76,7 @@ def no_endpoint(monkeypatch):
     ],
 )
 def test_invalid_option_names_the_option(params, option):
-    assert invalid_option(params).startswith(f"{option} must be")
+    assert invalid_option(params).startswith(f"{option} must")
 
 
 def test_valid_options():
@@ -230,7 +229,7 @@ def test_custom_endpoint_makes_simulator_checks_unverified_without_calls(
     sts = boto3.client("sts", region_name=REGION)
     with Stubber(iam) as iam_stub, Stubber(sts) as sts_stub:
         # No response queued: any call would raise.
-        checks = check_caller_permissions(FakeModule(endpoint_url, {"sts": sts}), iam, role_with_trust(EC2_TRUST))
+        checks = check_caller_permissions(iam, sts, role_with_trust(EC2_TRUST), endpoint_url=endpoint_url)
         iam_stub.assert_no_pending_responses()
         sts_stub.assert_no_pending_responses()
     assert statuses(checks) == {"pass_role": UNVERIFIED, "run_instances": UNVERIFIED, "create_tags": UNVERIFIED}
@@ -306,7 +305,7 @@ def test_simulator_on_aws(no_endpoint, caller, role_path):
         caller, ["allowed", ("implicitDeny", ["ec2:Region"]), "explicitDeny"], role_path
     )
     with iam_stub, sts_stub:
-        checks = check_caller_permissions(FakeModule(None, {"sts": sts}), iam, role_with_trust(EC2_TRUST))
+        checks = check_caller_permissions(iam, sts, role_with_trust(EC2_TRUST))
         iam_stub.assert_no_pending_responses()
     assert statuses(checks) == {"pass_role": PASS, "run_instances": FAIL, "create_tags": FAIL}
     assert "ec2:Region" in checks[1]["detail"]
@@ -324,7 +323,7 @@ def test_simulator_access_denied_is_unverified(no_endpoint):
         )
         for _permission in ("pass_role", "run_instances", "create_tags"):
             iam_stub.add_client_error("simulate_principal_policy", "AccessDenied", "not allowed", 403)
-        checks = check_caller_permissions(FakeModule(None, {"sts": sts}), iam, role_with_trust(EC2_TRUST))
+        checks = check_caller_permissions(iam, sts, role_with_trust(EC2_TRUST))
     assert statuses(checks) == {"pass_role": UNVERIFIED, "run_instances": UNVERIFIED, "create_tags": UNVERIFIED}
     assert all("AccessDenied" in c["detail"] for c in checks)
 
@@ -336,7 +335,7 @@ def test_root_caller_is_unverified(no_endpoint):
         sts_stub.add_response(
             "get_caller_identity", {"Arn": "arn:aws:iam::123456789012:root", "Account": "1", "UserId": "1"}
         )
-        checks = check_caller_permissions(FakeModule(None, {"sts": sts}), iam, role_with_trust(EC2_TRUST))
+        checks = check_caller_permissions(iam, sts, role_with_trust(EC2_TRUST))
     assert {c["status"] for c in checks} == {UNVERIFIED}
 
 
@@ -382,7 +381,13 @@ def test_describe_role_and_profile(iam_world):
 
 
 def test_preflight_checks_with_endpoint(iam_world):
-    checks = preflight_checks(FakeModule("http://127.0.0.1:4566"), "pre-app", "pre-app", "pre-missing-lt")
+    checks = preflight_checks(
+        *clients("iam", "sts", "ec2"),
+        role_name="pre-app",
+        profile_name="pre-app",
+        launch_template_name="pre-missing-lt",
+        endpoint_url="http://127.0.0.1:4566",
+    )
     assert [c["name"] for c in checks] == [
         "instance_profile",
         "trust_policy",
@@ -404,7 +409,9 @@ def test_preflight_checks_with_endpoint(iam_world):
 
 
 def test_preflight_checks_missing_role(iam_world):
-    checks = preflight_checks(FakeModule("http://127.0.0.1:4566"), "nobody", "nobody")
+    checks = preflight_checks(
+        *clients("iam", "sts", "ec2"), role_name="nobody", profile_name="nobody", endpoint_url="http://127.0.0.1:4566"
+    )
     assert statuses(checks) == {
         "instance_profile": FAIL,
         "trust_policy": FAIL,

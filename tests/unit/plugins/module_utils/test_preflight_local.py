@@ -29,23 +29,12 @@ LAUNCH = {
 PASS_ROLE_CONTEXT = {"iam:PassedToService": "ec2.amazonaws.com"}
 
 
-class Module:
-    """What the checks use of AnsibleAWSModule, with an endpoint that cannot simulate."""
-
-    params = {"endpoint_url": "http://127.0.0.1:4566"}
-
-    def __init__(self, sts):
-        self.sts = sts
-
-    def client(self, service, retry_decorator=None):
-        return self.sts
+# An endpoint that cannot simulate: the caller checks are evaluated locally.
+ENDPOINT = "http://127.0.0.1:4566"
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def aws(moto_credentials):
     with mock_aws():
         yield boto3.client("iam", region_name=REGION)
 
@@ -68,7 +57,7 @@ def deployer(iam, *, inline=None, attached=(), groups=None):
 
 
 def run_checks(iam, sts):
-    return {c["name"]: c for c in check_caller_permissions(Module(sts), iam, ROLE)}
+    return {c["name"]: c for c in check_caller_permissions(iam, sts, ROLE, endpoint_url=ENDPOINT)}
 
 
 def test_the_guides_policies_pass_with_the_deciding_statement(aws):
@@ -114,7 +103,7 @@ def test_the_root_user_passes(aws):
     sts = boto3.client("sts", region_name=REGION)
     root = type("Sts", (), {"get_caller_identity": lambda self: {"Arn": f"arn:aws:iam::{ACCOUNT}:root"}})()
     assert sts  # the root caller is faked: moto has no root credentials
-    checks = {c["name"]: c for c in check_caller_permissions(Module(root), aws, ROLE)}
+    checks = {c["name"]: c for c in check_caller_permissions(aws, root, ROLE, endpoint_url=ENDPOINT)}
     assert {c["status"] for c in checks.values()} == {PASS}
     assert "root user" in checks["pass_role"]["detail"]
 

@@ -1,5 +1,6 @@
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import (
@@ -16,23 +17,9 @@ PROFILE_ARN = "arn:aws:iam::123456789012:instance-profile/usage-app"
 OTHER = {"Name": "someone-else"}
 
 
-class FakeModule:
-    """Only what the functions use of AnsibleAWSModule: client(), counting the clients made."""
-
-    def __init__(self):
-        self.clients = []
-
-    def client(self, service, retry_decorator=None):
-        self.clients.append(service)
-        return boto3.client(service, region_name=REGION)
-
-
 @pytest.fixture
-def aws(monkeypatch):
+def aws(moto_credentials):
     # make sets AWS_ENDPOINT_URL to LocalStack; these tests must stay in-process.
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         yield boto3.client("ec2", region_name=REGION), boto3.client("autoscaling", region_name=REGION)
 
@@ -117,8 +104,7 @@ def test_groups_by_version_in_use(aws):
     template(ec2, "usage-b", OTHER)
     group(asg, "g-other", {"LaunchTemplateName": "usage-b"})
 
-    module = FakeModule()
-    found = auto_scaling_groups_using_instance_profile(module, PROFILE, PROFILE_ARN)
+    found = auto_scaling_groups_using_instance_profile(asg, ec2, PROFILE, PROFILE_ARN)
     assert found == ["g-default", "g-default-implicit", "g-latest", "g-v3"]
 
 
@@ -126,15 +112,15 @@ def test_group_by_arn_reference_needs_the_arn(aws):
     ec2, asg = aws
     template(ec2, "usage-arn", {"Arn": PROFILE_ARN})
     group(asg, "g-arn", {"LaunchTemplateName": "usage-arn"})
-    assert auto_scaling_groups_using_instance_profile(FakeModule(), PROFILE, PROFILE_ARN) == ["g-arn"]
-    assert auto_scaling_groups_using_instance_profile(FakeModule(), PROFILE, None) == []
+    assert auto_scaling_groups_using_instance_profile(asg, ec2, PROFILE, PROFILE_ARN) == ["g-arn"]
+    assert auto_scaling_groups_using_instance_profile(asg, ec2, PROFILE, None) == []
 
 
 def test_group_with_mixed_instances_policy(aws):
     ec2, asg = aws
     template_id = template(ec2, "usage-mixed", {"Name": PROFILE})
     group(asg, "g-mixed", {"LaunchTemplateId": template_id, "Version": "$Latest"}, mixed=True)
-    assert auto_scaling_groups_using_instance_profile(FakeModule(), PROFILE, PROFILE_ARN) == ["g-mixed"]
+    assert auto_scaling_groups_using_instance_profile(asg, ec2, PROFILE, PROFILE_ARN) == ["g-mixed"]
 
 
 def test_group_without_launch_template_is_ignored(aws):
@@ -149,10 +135,10 @@ def test_group_without_launch_template_is_ignored(aws):
         MaxSize=1,
         AvailabilityZones=["us-east-1a"],
     )
-    module = FakeModule()
-    assert auto_scaling_groups_using_instance_profile(module, PROFILE, PROFILE_ARN) == []
-    # Nothing to look up: no EC2 call at all.
-    assert module.clients == ["autoscaling"]
+    # Nothing to look up: no EC2 call at all (the stubbed client has no answer queued: any call would raise).
+    with Stubber(ec2) as no_ec2_calls:
+        assert auto_scaling_groups_using_instance_profile(asg, ec2, PROFILE, PROFILE_ARN) == []
+        no_ec2_calls.assert_no_pending_responses()
 
 
 def test_one_version_lookup_per_distinct_template_version(aws, monkeypatch):
@@ -165,14 +151,14 @@ def test_one_version_lookup_per_distinct_template_version(aws, monkeypatch):
     group(asg, "g-calls-default", {"LaunchTemplateId": template_id})
 
     calls = []
-    real = _usage._describe_launch_template_versions
+    real = _usage.describe_launch_template_versions
 
     def counting(client, versions, **kwargs):
         calls.append((tuple(versions), kwargs.get("template_id"), kwargs.get("template_name")))
         return real(client, versions, **kwargs)
 
-    monkeypatch.setattr(_usage, "_describe_launch_template_versions", counting)
-    found = auto_scaling_groups_using_instance_profile(FakeModule(), PROFILE, PROFILE_ARN)
+    monkeypatch.setattr(_usage, "describe_launch_template_versions", counting)
+    found = auto_scaling_groups_using_instance_profile(asg, ec2, PROFILE, PROFILE_ARN)
     assert found == ["g-calls-0", "g-calls-1", "g-calls-2", "g-calls-default"]
     assert sorted(calls) == [(("$Default",), template_id, None), (("$Latest",), template_id, None)]
 
@@ -182,7 +168,7 @@ def test_group_on_deleted_template_is_not_an_error(aws):
     template_id = template(ec2, "usage-gone", {"Name": PROFILE})
     group(asg, "g-gone", {"LaunchTemplateId": template_id})
     ec2.delete_launch_template(LaunchTemplateId=template_id)
-    assert auto_scaling_groups_using_instance_profile(FakeModule(), PROFILE, PROFILE_ARN) == []
+    assert auto_scaling_groups_using_instance_profile(asg, ec2, PROFILE, PROFILE_ARN) == []
 
 
 def test_launch_templates_referencing_instance_profile(aws):
@@ -198,7 +184,7 @@ def test_launch_templates_referencing_instance_profile(aws):
     ec2.modify_launch_template(LaunchTemplateName="usage-old", DefaultVersion="2")
     template(ec2, "usage-none", OTHER)
 
-    found = launch_templates_referencing_instance_profile(FakeModule(), PROFILE, PROFILE_ARN)
+    found = launch_templates_referencing_instance_profile(ec2, PROFILE, PROFILE_ARN)
     assert found == [
         {"launch_template_id": both, "launch_template_name": "usage-both", "versions": [1, 3]},
         {"launch_template_id": latest_only, "launch_template_name": "usage-latest", "versions": [2]},
@@ -210,7 +196,7 @@ def test_launch_templates_beyond_one_default_page(aws):
     ec2, _asg = aws
     for i in range(20):
         template(ec2, f"usage-many-{i:02d}", {"Name": PROFILE})
-    found = launch_templates_referencing_instance_profile(FakeModule(), PROFILE, PROFILE_ARN)
+    found = launch_templates_referencing_instance_profile(ec2, PROFILE, PROFILE_ARN)
     assert [t["launch_template_name"] for t in found] == [f"usage-many-{i:02d}" for i in range(20)]
 
 
@@ -222,8 +208,8 @@ def test_auto_scaling_groups_using_launch_templates(aws):
     group(asg, "g-t1", {"LaunchTemplateId": first, "Version": "1"})
     group(asg, "g-t2", {"LaunchTemplateName": "usage-t2"}, mixed=True)
     group(asg, "g-t3", {"LaunchTemplateId": third})
-    assert auto_scaling_groups_using_launch_templates(FakeModule(), [first, second]) == ["g-t1", "g-t2"]
-    assert auto_scaling_groups_using_launch_templates(FakeModule(), [], ["usage-t3"]) == ["g-t3"]
-    module = FakeModule()
-    assert auto_scaling_groups_using_launch_templates(module, []) == []
-    assert module.clients == []
+    assert auto_scaling_groups_using_launch_templates(asg, [first, second]) == ["g-t1", "g-t2"]
+    assert auto_scaling_groups_using_launch_templates(asg, [], ["usage-t3"]) == ["g-t3"]
+    # No template to look for: no Auto Scaling call at all.
+    with Stubber(asg):
+        assert auto_scaling_groups_using_launch_templates(asg, []) == []

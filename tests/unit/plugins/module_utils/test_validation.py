@@ -13,10 +13,10 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
     managed_policy_problem,
     max_session_duration_problem,
     name_problem,
+    parsed_policy_document,
     path_problem,
     policy_arn_parts,
     policy_arn_problem,
-    policy_document,
     policy_size,
     tags_problem,
     trust_policy_size_problem,
@@ -157,7 +157,7 @@ def test_managed_policy_refused(value):
     ],
 )
 def test_policy_document(value, expected):
-    document, problem = policy_document("p", value)
+    document, problem = parsed_policy_document("p", value)
     assert problem == expected if expected is None else problem.startswith(expected)
     assert (document is None) == (expected is not None)
 

@@ -38,10 +38,7 @@ def is_mutating(operation):
 
 
 @pytest.fixture
-def iam(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def iam(moto_credentials):
     # AWS managed policies (AmazonSSMManagedInstanceCore, AdministratorAccess) exist as on AWS.
     with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
         client = boto3.client("iam", region_name=REGION)
@@ -164,6 +161,7 @@ def test_missing_policy_writes_nothing(iam, capsys, calls):
 def test_bad_input_fails_before_any_api_call(iam, capsys, calls, args, message):
     result = run(capsys, calls, **{"name": NAME, **args})
     assert result["failed"] is True and message in result["msg"]
+    assert result["option"] == message.split()[0].split(".")[0]
     assert calls == []
 
 
@@ -178,6 +176,7 @@ def test_bad_input_fails_before_any_api_call(iam, capsys, calls, args, message):
 def test_bad_name_with_state_absent_fails_before_any_api_call(iam, capsys, calls, args, message):
     result = run(capsys, calls, **{"name": NAME, "state": "absent", **args})
     assert result["failed"] is True and message in result["msg"]
+    assert result["option"] == message.split()[0]
     assert calls == []
 
 
@@ -185,6 +184,7 @@ def test_path_of_an_existing_role_cannot_change(iam, capsys, calls):
     run(capsys, name=NAME)
     result = run(capsys, calls, name=NAME, path="/qa/")
     assert result["msg"].startswith("path: role qateam-app exists with path /, not /qa/")
+    assert result["option"] == "path"
     assert not [c for c in calls if is_mutating(c)]
 
 

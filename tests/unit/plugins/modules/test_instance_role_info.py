@@ -23,10 +23,7 @@ def run_module(capsys, **args):
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def aws(moto_credentials):
     with mock_aws():
         iam = boto3.client("iam", region_name=REGION)
         ec2 = boto3.client("ec2", region_name=REGION)
@@ -75,8 +72,10 @@ def test_info_lists_templates_and_groups(aws, capsys):
     assert result["instance_profile"] == {
         "arn": aws["profile"]["Arn"],
         "instance_profile_name": "info-app",
+        "instance_profile_id": aws["profile"]["InstanceProfileId"],
         "path": "/",
         "roles": ["info-app"],
+        "tags": {},
     }
     assert [t["launch_template_name"] for t in result["launch_templates"]] == ["info-by-arn", "info-by-name"]
     assert result["launch_templates"][0]["launch_template_id"] == aws["by_arn"]["LaunchTemplateId"]
@@ -119,4 +118,5 @@ def test_bad_names_fail_before_any_call(capsys, monkeypatch, args, option):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     result = run_module(capsys, **args)
     assert result["failed"] is True
-    assert result["msg"].startswith(f"{option} must be")
+    assert result["msg"].startswith(f"{option} must")
+    assert result["option"] == option

@@ -37,11 +37,8 @@ def endpoint():
 
 
 @pytest.fixture
-def aws(monkeypatch, endpoint):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def aws(moto_credentials, monkeypatch, endpoint):
     monkeypatch.delenv("AWS_ENDPOINT_URL_IAM", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     requests_reset(endpoint)
     iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint)
     ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)

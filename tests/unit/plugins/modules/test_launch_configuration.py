@@ -15,10 +15,7 @@ REGION = "us-east-1"
 
 
 @pytest.fixture
-def autoscaling(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def autoscaling(moto_credentials):
     with mock_aws():
         client = boto3.client("autoscaling", region_name=REGION)
         for name in ("lc-free", "lc-used"):

@@ -26,10 +26,7 @@ MUTATING = {"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "ModifyLaunch
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def aws(moto_credentials):
     with mock_aws():
         iam = boto3.client("iam", region_name=REGION)
         iam.create_role(RoleName="ltp-app", AssumeRolePolicyDocument=json.dumps(TRUST))
@@ -414,4 +411,8 @@ def test_bad_input_fails_before_any_call(capsys, calls, monkeypatch, args, optio
     result = run(capsys, calls, **args)
     assert result["failed"] is True
     assert option in result["msg"]
+    # AnsibleModule itself refuses what breaks the argument spec's rules (required_one_of, mutually_exclusive,
+    # required_if) before the module runs; every other refusal is the module's and names the option.
+    spec_rule = any(rule in result["msg"] for rule in ("one of the following", "mutually exclusive", "but any of"))
+    assert spec_rule or result["option"] == option
     assert calls == []

@@ -30,10 +30,7 @@ READS = ("Describe", "Get", "List")
 
 
 @pytest.fixture
-def ec2(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def ec2(moto_credentials):
     with mock_aws():
         iam = boto3.client("iam", region_name=REGION)
         for profile in ("ltp-app", "ltp-next"):

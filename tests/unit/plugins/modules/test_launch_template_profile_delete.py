@@ -18,10 +18,7 @@ READS = ("Describe", "Get", "List")
 
 
 @pytest.fixture
-def ec2(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def ec2(moto_credentials):
     with mock_aws():
         client = boto3.client("ec2", region_name=REGION)
         client.create_launch_template(LaunchTemplateName="ltp-del", LaunchTemplateData=GUIDE_DATA)

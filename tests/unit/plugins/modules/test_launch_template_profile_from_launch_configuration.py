@@ -27,10 +27,7 @@ FROM_GROUP = {
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def aws(moto_credentials):
     with mock_aws():
         iam = boto3.client("iam", region_name=REGION)
         iam.create_role(RoleName="lc-app", AssumeRolePolicyDocument=json.dumps(TRUST))
