@@ -282,6 +282,9 @@ refreshes instances. For N applications, application i > 1 has the same names wi
   `amazon.aws.iam_role` (`create_instance_profile: true`, the managed policy), `amazon.aws.iam_policy` on
   the user, `amazon.aws.ec2_launch_template`, `amazon.aws.autoscaling_group` (`$Default`, no waiting);
   the same inventory and forks as ours; teardown bench/equal/baseline-teardown.yml (the same four modules).
+  Its `iam_policy` task runs with `throttle: 1`: `amazon.aws.iam_policy` lists the user's policies twice and
+  fails (a KeyError naming another application's policy) when a parallel host adds one in between, as
+  it did here at N = 10 without the throttle.
 - **Terraform**: bench/terraform/main.tf (`for_each` over the N applications), `terraform apply
   -auto-approve` (first converge, no-change, new instance type), `terraform plan -detailed-exitcode` (check;
   any planned change fails the run), `terraform destroy -auto-approve` (teardown); the provider from a
