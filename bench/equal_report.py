@@ -273,7 +273,9 @@ EC2) with `AmazonSSMManagedInstanceCore`, instance profile of the same name, the
 `my-lt-with-instance-profile` with the profile and IMDSv2 required, group `qateam-app-asg` (min 1,
 max 2, desired 1, `us-east-1a`) on the template's `$Default` version; no side waits for capacity or
 refreshes instances. For N applications, application i > 1 has the same names with `-<i>`
-(bench/equal/job.yml).
+(bench/equal/job.yml), and its own PassRole policy on `qa-deployer` (the same work on every side; on AWS
+a user's inline policies may total 2,048 characters, so for many applications one policy for the shared
+prefix is the way, as docs/user-guide.md "Many applications" shows).
 
 - **ours**: role `cloudcred.ec2.asg_instance_role`, bench/equal/ours.yml (one inventory host per
   application, `connection: local`, `--forks {forks}`: see "Many applications" below); teardown with
@@ -320,8 +322,9 @@ applications:
 
 and `ansible-playbook -i applications.yml -f {forks} bench/equal/ours.yml`. Every application's variables
 can live in its host's variables instead of being computed from `bench_app`. Forks above the number of
-applications do nothing; on this 2-core machine the module runs are CPU-bound, so more forks than about
-twice the cores mostly queue. Seconds per application (median run divided by N):
+applications do nothing, and module runs are CPU-bound (an interpreter, boto3 and the module's imports
+each), so the gain levels off near the controller's cores: the forks table below measures it here.
+Seconds per application (median run divided by N):
 """
 
 
