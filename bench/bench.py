@@ -749,7 +749,7 @@ def terminal(res: Results, targets: list[str], left: list[str]) -> None:
             say(line)
         say()
         say("Targets (issue 13):")
-        for line in targets_section(verdicts(res.equal.results, res.equal.missing)):
+        for line in targets_section(verdicts(res.equal.results, res.equal.missing, res.equal.left)):
             say(line)
     if not res.runs:
         return

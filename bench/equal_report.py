@@ -224,8 +224,19 @@ def write_checks(results: dict, missing: dict) -> list[Verdict]:
     return out
 
 
-def verdicts(results: dict, missing: dict) -> list[Verdict]:
-    return [judge(t, results, missing) for t in TARGETS] + write_checks(results, missing)
+def teardown_check(results: dict, left: list[str]) -> list[Verdict]:
+    """Every teardown of ours leaves none of the job's resources (``left``: "side N=n #k: what")."""
+    runs = [r for n in results for r in runs_of(results, n, "ours", "teardown")]
+    if not runs:
+        return []
+    ours_left = [line for line in left if line.startswith("ours ")]
+    detail = "; ".join(ours_left) if ours_left else f"nothing left after {len(runs)} teardowns"
+    return [Verdict("ours, teardown: nothing of the job left", "missed" if ours_left else "met", detail)]
+
+
+def verdicts(results: dict, missing: dict, left: list[str] | None = None) -> list[Verdict]:
+    checks = write_checks(results, missing) + teardown_check(results, left or [])
+    return [judge(t, results, missing) for t in TARGETS] + checks
 
 
 def targets_section(vs: list[Verdict]) -> list[str]:
@@ -352,7 +363,7 @@ def equal_document(eq, playbook: str, accounts: dict) -> list[str]:
         out += [f"`terraform init` (once, not in the ratios): {eq.init.seconds:.2f} s.", ""]
     if eq.left:
         out += ["Left after a teardown: " + "; ".join(eq.left) + ".", ""]
-    out += ["## Targets (issue 13)", "", *targets_section(verdicts(eq.results, eq.missing)), ""]
+    out += ["## Targets (issue 13)", "", *targets_section(verdicts(eq.results, eq.missing, eq.left)), ""]
     out += [
         "## Many applications",
         "",

@@ -148,3 +148,12 @@ def test_the_document_names_the_missing_side_and_judges_nothing_against_it():
         "not measured",
         "terraform is missing: terraform not found",
     ]
+
+
+def test_a_teardown_that_leaves_a_resource_misses_the_teardown_check():
+    res = {10: {"ours": {"teardown": [run(1.0)]}}}
+    left = ["amazon.aws N=10 #1: role x", "ours N=10 #1: deployer policy qateam-app-2-passrole"]
+    (verdict,) = er.teardown_check(res, left)
+    assert verdict.status == "missed" and verdict.detail == "ours N=10 #1: deployer policy qateam-app-2-passrole"
+    (clean,) = er.teardown_check(res, left[:1])
+    assert clean.status == "met"
