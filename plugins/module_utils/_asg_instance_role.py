@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The decisions of the role cloudcred.ec2.asg_instance_role, made here so that they are tested.
+
+- :func:`input_problem`: every rule the role's variables must follow, checked at once before any AWS call, the
+  first problem naming the VARIABLE. The rules of module options are the modules' own (``desired_state`` of
+  iam_instance_role, ``invalid_option`` of launch_template_profile, the rules of ``_validation``), called
+  with the role's values: their messages start with the option's name, and each variable is the option's name
+  behind the role's prefix, so prefixing the message names the variable.
+- :func:`group_drift`: how the Auto Scaling group, as ``amazon.aws.autoscaling_group_info`` reads it, differs
+  from the wanted one, and the launch template version the group names.
+
+Private to this collection (leading underscore): no compatibility promise.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import partition_for_region
+from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role import (
+    IamInstanceRoleError,
+    desired_state,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
+    invalid_option,
+    launch_template_data_input_problem,
+)
+from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
+    ROLE_NAME_MAX,
+    name_problem,
+    passrole_prefix_problem,
+    path_problem,
+)
+
+PREFIX = "asg_instance_role_"
+DEFAULT_VERSION = "$Default"
+
+NO_REGION = (
+    "No AWS region: set asg_instance_role_region (the playbooks set it from aws_region in their variables file), "
+    "or AWS_REGION in the environment"
+)
+
+
+# --- the role's input -------------------------------------------------------------------------------------------
+
+
+def _given(variables: dict, name: str, default=None):
+    """A variable's value; unset, None or empty is ``default`` (Jinja's ``default(x, true)``)."""
+    value = variables.get(PREFIX + name)
+    return value if value not in (None, "", [], {}) else default
+
+
+def _iam_instance_role_problem(variables: dict, partition: str) -> str | None:
+    """iam_instance_role's own rules for the options the role passes it."""
+    params = {
+        "name": variables.get(PREFIX + "name"),
+        "path": variables.get(PREFIX + "path", "/"),
+        "managed_policies": variables.get(PREFIX + "managed_policies", []),
+        "inline_policies": variables.get(PREFIX + "inline_policies", {}),
+        "permissions_boundary": variables.get(PREFIX + "permissions_boundary"),
+        "tags": variables.get(PREFIX + "tags", {}),
+        "instance_profile_name": variables.get(PREFIX + "name"),
+    }
+    try:
+        desired_state(params, partition)
+    except IamInstanceRoleError as e:
+        return PREFIX + str(e)
+    return None
+
+
+def _launch_template_problem(variables: dict, shape) -> str | None:
+    """launch_template_profile's own rules for the options the role passes it (the data's shape with ``shape``)."""
+    hop_limit = variables.get(PREFIX + "metadata_hop_limit")
+    params = {
+        "launch_template_name": variables.get(PREFIX + "launch_template_name"),
+        "launch_template_data": variables.get(PREFIX + "launch_template_data", {}),
+        "require_imdsv2": boolean(variables.get(PREFIX + "require_imdsv2", True), strict=False),
+        "metadata_hop_limit": int(hop_limit) if str(hop_limit).isdigit() else hop_limit,
+        "tags": variables.get(PREFIX + "tags", {}),
+    }
+    problem = invalid_option(params) or launch_template_data_input_problem(
+        params["launch_template_data"], require_imdsv2=params["require_imdsv2"], shape=shape
+    )
+    return PREFIX + problem if problem else None
+
+
+def _passrole_problem(variables: dict) -> str | None:
+    """The deployer's PassRole prefix is a role name's start and, with a deployer, covers the role."""
+    name = variables.get(PREFIX + "name")
+    prefix = str(_given(variables, "passrole_prefix", name))
+    problem = name_problem(PREFIX + "passrole_prefix", prefix, ROLE_NAME_MAX)
+    if problem:
+        return problem + " (the start of a role name, no * or other wildcard: the policy adds the *)"
+    if not _given(variables, "deployer"):
+        return None
+    return passrole_prefix_problem(
+        prefix,
+        str(name),
+        path=variables.get(PREFIX + "path", "/"),
+        prefix_option=PREFIX + "passrole_prefix",
+        name_option=PREFIX + "name",
+    )
+
+
+def _group_problem(variables: dict) -> str | None:
+    """A group needs exactly one kind of location, and sizes min <= desired <= max from 0 up."""
+    if not _given(variables, "asg_name"):
+        return None
+    if bool(_given(variables, "asg_availability_zones")) == bool(_given(variables, "asg_vpc_zone_identifier")):
+        return (
+            "asg_instance_role_asg_name is set: give exactly one of asg_instance_role_asg_availability_zones "
+            "and asg_instance_role_asg_vpc_zone_identifier"
+        )
+    sizes = [int(variables.get(PREFIX + key, default)) for key, default in _SIZES]
+    if not 0 <= sizes[0] <= sizes[1] <= sizes[2]:
+        return (
+            f"asg_instance_role_asg_min_size ({sizes[0]}) <= asg_instance_role_asg_desired_capacity ({sizes[1]}) "
+            f"<= asg_instance_role_asg_max_size ({sizes[2]}) must hold, from 0 up"
+        )
+    return None
+
+
+# The role's defaults (defaults/main.yml), in the order the rule compares them.
+_SIZES = (("asg_min_size", 0), ("asg_desired_capacity", 0), ("asg_max_size", 1))
+
+
+def input_problem(variables: dict, *, region: str | None, shape=None) -> str | None:
+    """The first rule the role's variables (by their full names) break, naming the variable; None when none.
+
+    ``region`` is the region the role's tasks will use; ``shape`` botocore's ``RequestLaunchTemplateData``
+    (the data's keys and types; None leaves them out). Teardown needs only the names it deletes by.
+    """
+    if not region:
+        return NO_REGION
+    problem = name_problem(PREFIX + "name", variables.get(PREFIX + "name"), ROLE_NAME_MAX) or path_problem(
+        PREFIX + "path", variables.get(PREFIX + "path", "/")
+    )
+    if problem or variables.get(PREFIX + "state", "present") != "present":
+        return problem
+    return (
+        _iam_instance_role_problem(variables, partition_for_region(region))
+        or _passrole_problem(variables)
+        or _launch_template_problem(variables, shape)
+        or _group_problem(variables)
+    )
+
+
+# --- the Auto Scaling group -------------------------------------------------------------------------------------
+
+
+def group_version(group: dict | None, *, launch_template_name: str, preferences: dict | None) -> str:
+    """The launch template version the group should name: ``$Default``, so that a new default version reaches the
+    group without touching it; but with AutoRollback AWS rolls back only to a version NUMBER the group names, and
+    the refresh module puts the group on one before such a refresh (AWS moves it to the new number when the refresh
+    succeeds), so a number the group names on the same template then stays."""
+    preferences = preferences or {}
+    if not boolean(preferences.get("auto_rollback", preferences.get("AutoRollback", False)), strict=False):
+        return DEFAULT_VERSION
+    current = (group or {}).get("launch_template") or {}
+    version = str(current.get("version", ""))
+    if current.get("launch_template_name") == launch_template_name and version.isdigit():
+        return version
+    return DEFAULT_VERSION
+
+
+def _subnets(value: str | None) -> list[str]:
+    """DescribeAutoScalingGroups' VPCZoneIdentifier is one comma-separated string."""
+    return sorted(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str]:
+    """What differs between the group and ``wanted`` (the role's group settings, by their option names), in the
+    order of amazon.aws.autoscaling_group's options; ``["group"]`` when there is no group."""
+    if group is None:
+        return ["group"]
+    template = group.get("launch_template") or {}
+    tags = {str(k): str(v) for k, v in (wanted.get("tags") or {}).items()}
+    differs = {
+        "launch_template": template.get("launch_template_name") != wanted["launch_template_name"]
+        or str(template.get("version", "")) != version,
+        "min_size": int(group.get("min_size", 0)) != int(wanted["min_size"]),
+        "max_size": int(group.get("max_size", 0)) != int(wanted["max_size"]),
+        "desired_capacity": int(group.get("desired_capacity", 0)) != int(wanted["desired_capacity"]),
+        "availability_zones": bool(wanted.get("availability_zones"))
+        and sorted(group.get("availability_zones") or []) != sorted(wanted["availability_zones"]),
+        "vpc_zone_identifier": bool(wanted.get("vpc_zone_identifier"))
+        and _subnets(group.get("vpc_zone_identifier")) != sorted(wanted["vpc_zone_identifier"]),
+        "tags": {t["key"]: t["value"] for t in group.get("tags") or []} != tags,
+    }
+    return [name for name, changed in differs.items() if changed]
+
+
+def group_drift(group: dict | None, *, preferences: dict | None = None, **wanted) -> dict:
+    """``changes`` (see :func:`group_changes`) and ``version`` (see :func:`group_version`) of a group."""
+    version = group_version(group, launch_template_name=wanted["launch_template_name"], preferences=preferences)
+    return {"changes": group_changes(group, version=version, wanted=wanted), "version": version}

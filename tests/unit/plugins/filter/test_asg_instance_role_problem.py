@@ -1,0 +1,174 @@
+"""Every input rule of the role at once, the first problem naming the VARIABLE: through the filter."""
+
+import pytest
+
+from ansible_collections.cloudcred.ec2.plugins.filter.asg_instance_role_problem import asg_instance_role_problem
+
+# playbooks/vars/example.yml, with a deployer
+EXAMPLE = {
+    "asg_instance_role_state": "present",
+    "asg_instance_role_name": "qateam-app",
+    "asg_instance_role_path": "/",
+    "asg_instance_role_managed_policies": ["AmazonSSMManagedInstanceCore"],
+    "asg_instance_role_inline_policies": {},
+    "asg_instance_role_tags": {},
+    "asg_instance_role_passrole_prefix": "qateam-",
+    "asg_instance_role_deployer": {"type": "user", "name": "qa-deployer"},
+    "asg_instance_role_launch_template_name": "my-lt-with-instance-profile",
+    "asg_instance_role_launch_template_data": {"ImageId": "ami-04d5cc9b88example", "InstanceType": "t2.micro"},
+    "asg_instance_role_require_imdsv2": True,
+    "asg_instance_role_asg_name": "qateam-app-asg",
+    "asg_instance_role_asg_min_size": 1,
+    "asg_instance_role_asg_max_size": 2,
+    "asg_instance_role_asg_desired_capacity": 1,
+    "asg_instance_role_asg_availability_zones": ["us-east-1a"],
+    "asg_instance_role_result": {"role": None},  # a fact of an earlier run: ignored
+}
+
+
+def problem(region="us-east-1", **changes):
+    return asg_instance_role_problem(dict(EXAMPLE, **changes), region)
+
+
+def test_the_guides_example_passes():
+    assert problem() == ""
+
+
+def test_only_the_required_variables_pass():
+    # the role's defaults stand in for the rest
+    assert (
+        asg_instance_role_problem(
+            {"asg_instance_role_name": "app", "asg_instance_role_launch_template_name": "lt-app"}, "us-east-1"
+        )
+        == ""
+    )
+
+
+def test_no_region():
+    assert problem(region="").startswith("No AWS region: set asg_instance_role_region")
+
+
+# (variable that is bad, its value, the variable the message must start with, a word of the rule)
+CASES = [
+    ("asg_instance_role_name", "bad name!", "asg_instance_role_name", "[A-Za-z0-9+=,.@_-]"),
+    ("asg_instance_role_name", "r" * 65, "asg_instance_role_name", "1-64"),
+    ("asg_instance_role_path", "team", "asg_instance_role_path", "begin and end with '/'"),
+    ("asg_instance_role_managed_policies", ["arn:aws:iam:policy/Nope"], "asg_instance_role_managed_policies", "ARN"),
+    (
+        "asg_instance_role_managed_policies",
+        ["arn:aws-cn:iam::aws:policy/X"],
+        "asg_instance_role_managed_policies",
+        "partition",
+    ),
+    (
+        "asg_instance_role_permissions_boundary",
+        "arn:aws:s3:::not-a-policy",
+        "asg_instance_role_permissions_boundary",
+        "ARN",
+    ),
+    ("asg_instance_role_inline_policies", {"app": "{bad json"}, "asg_instance_role_inline_policies.app", "JSON"),
+    ("asg_instance_role_inline_policies", {"app": "{bad json}"}, "asg_instance_role_inline_policies.app", "JSON"),
+    (
+        "asg_instance_role_inline_policies",
+        {"app": {"Statement": []}},
+        "asg_instance_role_inline_policies.app",
+        "Statement",
+    ),
+    (
+        "asg_instance_role_inline_policies",
+        {"bad name!": {"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}},
+        "asg_instance_role_inline_policies name",
+        "[A-Za-z0-9+=,.@_-]",
+    ),
+    ("asg_instance_role_tags", {"k" * 129: "v"}, "asg_instance_role_tags", "1-128"),
+    ("asg_instance_role_tags", {"aws:owner": "v"}, "asg_instance_role_tags", "aws:"),
+    ("asg_instance_role_tags", {f"k{i}": "v" for i in range(51)}, "asg_instance_role_tags", "at most 50"),
+    ("asg_instance_role_passrole_prefix", "*", "asg_instance_role_passrole_prefix", "wildcard"),
+    ("asg_instance_role_passrole_prefix", "qaé-", "asg_instance_role_passrole_prefix", "[A-Za-z0-9+=,.@_-]"),
+    (
+        "asg_instance_role_passrole_prefix",
+        "billing-",
+        "asg_instance_role_passrole_prefix",
+        "does not cover asg_instance_role_name",
+    ),
+    ("asg_instance_role_launch_template_name", "bad name!", "asg_instance_role_launch_template_name", "3-128"),
+    (
+        "asg_instance_role_launch_template_data",
+        {"image_id": "ami-1"},
+        "asg_instance_role_launch_template_data",
+        "CamelCase",
+    ),
+    (
+        "asg_instance_role_launch_template_data",
+        {"ImageId": "ami-1", "IamInstanceProfile": {"Name": "other"}},
+        "asg_instance_role_launch_template_data",
+        "IamInstanceProfile",
+    ),
+    (
+        "asg_instance_role_launch_template_data",
+        {"MetadataOptions": {"http_put_response_hop_limit": 2}},
+        "asg_instance_role_launch_template_data",
+        "HttpPutResponseHopLimit",
+    ),
+    (
+        "asg_instance_role_launch_template_data",
+        {"MetadataOptions": {"HttpTokens": "optional"}},
+        "asg_instance_role_launch_template_data",
+        "HttpTokens",
+    ),
+    (
+        "asg_instance_role_launch_template_data",
+        {"InstanceType": 5},
+        "asg_instance_role_launch_template_data",
+        "InstanceType",
+    ),
+    ("asg_instance_role_metadata_hop_limit", 65, "asg_instance_role_metadata_hop_limit", "1 to 64"),
+    (
+        "asg_instance_role_asg_availability_zones",
+        [],
+        "asg_instance_role_asg_name is set",
+        "exactly one of asg_instance_role_asg_availability_zones",
+    ),
+    ("asg_instance_role_asg_vpc_zone_identifier", ["subnet-1"], "asg_instance_role_asg_name is set", "exactly one of"),
+    (
+        "asg_instance_role_asg_min_size",
+        3,
+        "asg_instance_role_asg_min_size (3) <= asg_instance_role_asg_desired_capacity (1)",
+        "must hold",
+    ),
+    (
+        "asg_instance_role_asg_desired_capacity",
+        "3",
+        "asg_instance_role_asg_min_size (1) <= asg_instance_role_asg_desired_capacity (3)"
+        " <= asg_instance_role_asg_max_size (2)",
+        "must hold",
+    ),
+    ("asg_instance_role_asg_min_size", -1, "asg_instance_role_asg_min_size (-1)", "from 0 up"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "start", "rule"), CASES, ids=[f"{c[0]}={c[1]!r}"[:60] for c in CASES])
+def test_a_broken_rule_names_the_variable(variable, value, start, rule):
+    message = problem(**{variable: value})
+    assert message.startswith(start), message
+    assert rule in message, message
+
+
+def test_imdsv1_allowed_once_imdsv2_is_not_required():
+    data = {"ImageId": "ami-1", "MetadataOptions": {"HttpTokens": "optional"}}
+    assert problem(asg_instance_role_launch_template_data=data, asg_instance_role_require_imdsv2=False) == ""
+
+
+def test_prefix_need_not_cover_the_role_without_a_deployer():
+    assert problem(asg_instance_role_passrole_prefix="billing-", asg_instance_role_deployer=None) == ""
+
+
+def test_no_group_no_group_rules():
+    assert problem(asg_instance_role_asg_name=None, asg_instance_role_asg_availability_zones=[]) == ""
+
+
+def test_teardown_checks_only_the_names_it_deletes_by():
+    assert problem(asg_instance_role_state="absent", asg_instance_role_launch_template_data={"image_id": "x"}) == ""
+    assert problem(asg_instance_role_state="absent", asg_instance_role_name="bad name!").startswith(
+        "asg_instance_role_name"
+    )
