@@ -2,7 +2,7 @@
 # Copyright: cloudcred.ec2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filter cloudcred.ec2.asg_drift: how an Auto Scaling group differs from the wanted one. The rule is in
-module_utils/_asg_instance_role."""
+module_utils/_group_drift."""
 
 # Ansible plugins import after their documentation.
 # ruff: noqa: E402
@@ -107,7 +107,7 @@ _value:
       sample: $Default
 """
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role import group_drift
+from ansible_collections.cloudcred.ec2.plugins.module_utils._group_drift import group_drift
 
 
 def asg_drift(

@@ -60,18 +60,17 @@ _value:
     asg_instance_role_asg_max_size (1) must hold, from 0 up
 """
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role import input_problem
-from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import REQUEST_SHAPE
-
-
-def _request_shape():
-    import botocore.session
-
-    return botocore.session.get_session().get_service_model("ec2").shape_for(REQUEST_SHAPE)
-
 
 def asg_instance_role_problem(variables, region):
-    return input_problem(dict(variables or {}), region=region, shape=_request_shape()) or ""
+    # Imported when called, not with the file: to find one filter of a collection, Ansible loads every filter file
+    # of it, in the worker of every task that uses one, and these modules import boto3 (about 1 s).
+    import botocore.session
+
+    from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role import input_problem
+    from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import REQUEST_SHAPE
+
+    shape = botocore.session.get_session().get_service_model("ec2").shape_for(REQUEST_SHAPE)
+    return input_problem(dict(variables or {}), region=region, shape=shape) or ""
 
 
 class FilterModule:

@@ -1,15 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudcred.ec2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The decisions of the role cloudcred.ec2.asg_instance_role, made here so that they are tested.
+"""The input rules of the role cloudcred.ec2.asg_instance_role, made here so that they are tested.
 
-- :func:`input_problem`: every rule the role's variables must follow, checked at once before any AWS call, the
-  first problem naming the VARIABLE. The rules of module options are the modules' own (``desired_state`` of
-  iam_instance_role, ``invalid_option`` of launch_template_profile, the rules of ``_validation``), called
-  with the role's values: their messages start with the option's name, and each variable is the option's name
-  behind the role's prefix, so prefixing the message names the variable.
-- :func:`group_drift`: how the Auto Scaling group, as ``amazon.aws.autoscaling_group_info`` reads it, differs
-  from the wanted one, and the launch template version the group names.
+:func:`input_problem`: every rule the role's variables must follow, checked at once before any AWS call, the
+first problem naming the VARIABLE. The rules of module options are the modules' own (``desired_state`` of
+iam_instance_role, ``invalid_option`` of launch_template_profile, the rules of ``_validation``), called with the
+role's values: their messages start with the option's name, and each variable is the option's name behind the
+role's prefix, so prefixing the message names the variable. (The role's other decision, the group's drift, is in
+``_group_drift``, which imports nothing heavy: the role evaluates it in several tasks' conditions.)
 
 Private to this collection (leading underscore): no compatibility promise.
 """
@@ -35,7 +34,6 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
 )
 
 PREFIX = "asg_instance_role_"
-DEFAULT_VERSION = "$Default"
 
 NO_REGION = (
     "No AWS region: set asg_instance_role_region (the playbooks set it from aws_region in their variables file), "
@@ -145,54 +143,3 @@ def input_problem(variables: dict, *, region: str | None, shape=None) -> str | N
         or _launch_template_problem(variables, shape)
         or _group_problem(variables)
     )
-
-
-# --- the Auto Scaling group -------------------------------------------------------------------------------------
-
-
-def group_version(group: dict | None, *, launch_template_name: str, preferences: dict | None) -> str:
-    """The launch template version the group should name: ``$Default``, so that a new default version reaches the
-    group without touching it; but with AutoRollback AWS rolls back only to a version NUMBER the group names, and
-    the refresh module puts the group on one before such a refresh (AWS moves it to the new number when the refresh
-    succeeds), so a number the group names on the same template then stays."""
-    preferences = preferences or {}
-    if not boolean(preferences.get("auto_rollback", preferences.get("AutoRollback", False)), strict=False):
-        return DEFAULT_VERSION
-    current = (group or {}).get("launch_template") or {}
-    version = str(current.get("version", ""))
-    if current.get("launch_template_name") == launch_template_name and version.isdigit():
-        return version
-    return DEFAULT_VERSION
-
-
-def _subnets(value: str | None) -> list[str]:
-    """DescribeAutoScalingGroups' VPCZoneIdentifier is one comma-separated string."""
-    return sorted(part.strip() for part in (value or "").split(",") if part.strip())
-
-
-def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str]:
-    """What differs between the group and ``wanted`` (the role's group settings, by their option names), in the
-    order of amazon.aws.autoscaling_group's options; ``["group"]`` when there is no group."""
-    if group is None:
-        return ["group"]
-    template = group.get("launch_template") or {}
-    tags = {str(k): str(v) for k, v in (wanted.get("tags") or {}).items()}
-    differs = {
-        "launch_template": template.get("launch_template_name") != wanted["launch_template_name"]
-        or str(template.get("version", "")) != version,
-        "min_size": int(group.get("min_size", 0)) != int(wanted["min_size"]),
-        "max_size": int(group.get("max_size", 0)) != int(wanted["max_size"]),
-        "desired_capacity": int(group.get("desired_capacity", 0)) != int(wanted["desired_capacity"]),
-        "availability_zones": bool(wanted.get("availability_zones"))
-        and sorted(group.get("availability_zones") or []) != sorted(wanted["availability_zones"]),
-        "vpc_zone_identifier": bool(wanted.get("vpc_zone_identifier"))
-        and _subnets(group.get("vpc_zone_identifier")) != sorted(wanted["vpc_zone_identifier"]),
-        "tags": {t["key"]: t["value"] for t in group.get("tags") or []} != tags,
-    }
-    return [name for name, changed in differs.items() if changed]
-
-
-def group_drift(group: dict | None, *, preferences: dict | None = None, **wanted) -> dict:
-    """``changes`` (see :func:`group_changes`) and ``version`` (see :func:`group_version`) of a group."""
-    version = group_version(group, launch_template_name=wanted["launch_template_name"], preferences=preferences)
-    return {"changes": group_changes(group, version=version, wanted=wanted), "version": version}
