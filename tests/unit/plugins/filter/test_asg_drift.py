@@ -60,13 +60,13 @@ def test_each_setting_that_differs_is_named(changes, expected):
 
 
 def test_subnets_compared_as_a_set_of_the_comma_separated_string():
-    wanted = dict(WANTED, availability_zones=None, vpc_zone_identifier=["subnet-b", "subnet-a"])
+    wanted = {**WANTED, "availability_zones": None, "vpc_zone_identifier": ["subnet-b", "subnet-a"]}
     assert asg_drift(group(vpc_zone_identifier="subnet-a, subnet-b"), **wanted)["changes"] == []
     assert asg_drift(group(vpc_zone_identifier="subnet-a"), **wanted)["changes"] == ["vpc_zone_identifier"]
 
 
 def test_a_location_not_given_is_not_compared():
-    wanted = dict(WANTED, availability_zones=[], vpc_zone_identifier=None)
+    wanted = {**WANTED, "availability_zones": [], "vpc_zone_identifier": None}
     assert asg_drift(group(availability_zones=["eu-west-1c"]), **wanted)["changes"] == []
 
 
