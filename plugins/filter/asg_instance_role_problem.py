@@ -24,7 +24,7 @@ description:
     C(meta/argument_specs.yml) cannot say - a region to work in, a PassRole prefix that starts a role name and
     covers the role when there is a deployer, exactly one kind of location for the group, and
     C(min_size <= desired_capacity <= max_size).
-  - With O(_input.asg_instance_role_state=absent), only the name and path are checked.
+  - With C(asg_instance_role_state=absent) in the input, only the name and path are checked.
 options:
   _input:
     description:
