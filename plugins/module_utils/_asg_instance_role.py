@@ -5,10 +5,10 @@
 
 :func:`input_problem`: every rule the role's variables must follow, checked at once before any AWS call, the
 first problem naming the VARIABLE. The rules of module options are the modules' own (``desired_state`` of
-iam_instance_role, ``invalid_option`` of launch_template_profile, the rules of ``_validation``), called with the
-role's values: their messages start with the option's name, and each variable is the option's name behind the
-role's prefix, so prefixing the message names the variable. (The role's other decision, the group's drift, is in
-``_group_drift``, which imports nothing heavy: the role evaluates it in several tasks' conditions.)
+iam_instance_role, ``first_option_problem`` of launch_template_profile, the rules of ``_validation``), called with
+the role's values; each names the refused option, and :func:`variable_of` gives the role's variable behind it.
+(The role's other decision, the group's drift, is in ``_group_drift``, which imports nothing heavy: the role
+evaluates it in several tasks' conditions.)
 
 Private to this collection (leading underscore): no compatibility promise.
 """
@@ -23,7 +23,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role i
     desired_state,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
-    invalid_option,
+    first_option_problem,
     launch_template_data_input_problem,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
@@ -42,6 +42,23 @@ NO_REGION = (
 
 
 # --- the role's input -------------------------------------------------------------------------------------------
+
+# The module options the role fills from a variable of another name (the instance profile is named after the role).
+_VARIABLE_OF_OPTION = {"instance_profile_name": PREFIX + "name"}
+
+
+def variable_of(option: str) -> str:
+    """The role's variable behind a module option it passes on."""
+    return _VARIABLE_OF_OPTION.get(option, PREFIX + option)
+
+
+def refusal(option: str, message: str) -> str:
+    """A module's refusal of ``option``, told of the variable: the modules' messages start with the option's name
+    (``tags keys must ...``), which becomes the variable's; any other message gets the variable in front."""
+    variable = variable_of(option)
+    if message.startswith(option):
+        return variable + message[len(option) :]
+    return f"{variable}: {message}"
 
 
 def _given(variables: dict, name: str, default=None):
@@ -64,7 +81,7 @@ def _iam_instance_role_problem(variables: dict, partition: str) -> str | None:
     try:
         desired_state(params, partition)
     except IamInstanceRoleError as e:
-        return PREFIX + str(e)
+        return refusal(e.option, str(e)) if e.option else str(e)
     return None
 
 
@@ -78,10 +95,13 @@ def _launch_template_problem(variables: dict, shape) -> str | None:
         "metadata_hop_limit": int(hop_limit) if str(hop_limit).isdigit() else hop_limit,
         "tags": variables.get(PREFIX + "tags", {}),
     }
-    problem = invalid_option(params) or launch_template_data_input_problem(
+    found = first_option_problem(params)
+    if found:
+        return refusal(*found)
+    problem = launch_template_data_input_problem(
         params["launch_template_data"], require_imdsv2=params["require_imdsv2"], shape=shape
     )
-    return PREFIX + problem if problem else None
+    return refusal("launch_template_data", problem) if problem else None
 
 
 def _passrole_problem(variables: dict) -> str | None:
