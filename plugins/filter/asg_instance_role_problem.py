@@ -70,7 +70,9 @@ def asg_instance_role_problem(variables, region):
     from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import REQUEST_SHAPE
 
     shape = botocore.session.get_session().get_service_model("ec2").shape_for(REQUEST_SHAPE)
-    return input_problem(dict(variables or {}), region=region, shape=shape) or ""
+    # A variable set to omit (an AWX extra var "{{ ... or omit }}") is left out of the module's options, as unset.
+    given = {name: value for name, value in (variables or {}).items() if type(value).__name__ != "_OmitType"}
+    return input_problem(given, region=region, shape=shape) or ""
 
 
 class FilterModule:

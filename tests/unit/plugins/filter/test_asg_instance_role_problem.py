@@ -172,3 +172,10 @@ def test_teardown_checks_only_the_names_it_deletes_by():
     assert problem(asg_instance_role_state="absent", asg_instance_role_name="bad name!").startswith(
         "asg_instance_role_name"
     )
+
+
+def test_a_variable_set_to_omit_is_unset():
+    # AWX's extra vars set asg_instance_role_managed_policies and _permissions_boundary to "{{ ... or omit }}"
+    from ansible._internal._templating._utils import Omit  # pylint: disable=import-outside-toplevel
+
+    assert problem(asg_instance_role_managed_policies=Omit, asg_instance_role_permissions_boundary=Omit) == ""
