@@ -6,30 +6,26 @@ import boto3
 import pytest
 from cloudcred_localstack_autoscaling.groups import refuse_existing_group
 from localstack.aws.api import CommonServiceException
-from moto import mock_aws
 
 CONTEXT = SimpleNamespace(account_id="123456789012", region="us-east-1")
 
 
 @pytest.fixture
-def autoscaling(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name="us-east-1")
-        ec2.create_launch_template(
-            LaunchTemplateName="web-lt", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t2.micro"}
-        )
-        client = boto3.client("autoscaling", region_name="us-east-1")
-        client.create_auto_scaling_group(
-            AutoScalingGroupName="web",
-            LaunchTemplate={"LaunchTemplateName": "web-lt", "Version": "$Default"},
-            MinSize=0,
-            MaxSize=1,
-            AvailabilityZones=["us-east-1a"],
-        )
-        yield client
+def autoscaling(moto_backend):
+    del moto_backend
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ec2.create_launch_template(
+        LaunchTemplateName="web-lt", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t2.micro"}
+    )
+    client = boto3.client("autoscaling", region_name="us-east-1")
+    client.create_auto_scaling_group(
+        AutoScalingGroupName="web",
+        LaunchTemplate={"LaunchTemplateName": "web-lt", "Version": "$Default"},
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=["us-east-1a"],
+    )
+    return client
 
 
 def test_a_name_in_use_is_refused_with_already_exists(autoscaling):

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from cloudcred_localstack_autoscaling.refresh import FAIL_TAG, STEP_TAG, InstanceRefreshes, RefreshError
-from moto import mock_aws
 
 CONTEXT = SimpleNamespace(account_id="123456789012", region="us-east-1")
 GROUP = "web"
@@ -24,19 +23,16 @@ class Clock:
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    with mock_aws():
-        clock = Clock()
-        refreshes = InstanceRefreshes(clock=clock, step=1)
-        ec2 = boto3.client("ec2", region_name="us-east-1")
-        autoscaling = boto3.client("autoscaling", region_name="us-east-1")
-        ec2.create_launch_template(
-            LaunchTemplateName="web-lt", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t2.micro"}
-        )
-        yield SimpleNamespace(clock=clock, refreshes=refreshes, ec2=ec2, autoscaling=autoscaling)
+def aws(moto_backend):
+    del moto_backend
+    clock = Clock()
+    refreshes = InstanceRefreshes(clock=clock, step=1)
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    autoscaling = boto3.client("autoscaling", region_name="us-east-1")
+    ec2.create_launch_template(
+        LaunchTemplateName="web-lt", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t2.micro"}
+    )
+    return SimpleNamespace(clock=clock, refreshes=refreshes, ec2=ec2, autoscaling=autoscaling)
 
 
 def make_group(aws, *, desired=2, version="$Default", tags=()):
