@@ -52,6 +52,7 @@ from proxy import STUBS, RecordingProxy  # noqa: E402
 from report import (  # noqa: E402
     READ_PREFIXES,
     Run,
+    failure_excerpt,
     fmt_calls,
     med_calls,
     med_cpu,
@@ -158,7 +159,7 @@ class Bench:
         run = Run(label, rc, seconds, self.proxy.recorder.since(mark), events, started, output, cpu)
         if not run.ok:
             self.failures.append(run)
-            tail = "\n".join("      " + line for line in output.strip().splitlines()[-15:])
+            tail = "\n".join("      " + line for line in failure_excerpt(output))
             say(f"    FAILED (rc {rc}): {label}\n{tail}")
         return run
 

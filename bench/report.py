@@ -26,6 +26,25 @@ def op_name(operation: str) -> str:
     return operation.split(".", 1)[-1] + ("*" if is_write(operation) else "")
 
 
+# How many distinct failures a failed run's excerpt shows: at N = 20 the same error on every host would bury the
+# others, and the recap (the last lines) names no task.
+FAILURE_LINES = 5
+
+
+def failure_excerpt(output: str, tail: int = 15) -> list[str]:
+    """The lines that say why a run failed: Ansible's distinct ``fatal:``/``failed:`` lines (host name dropped,
+    so the same error on twenty hosts is shown once, with its count), then the last ``tail`` lines."""
+    seen: Counter = Counter()
+    for line in output.splitlines():
+        match = re.match(r"^(?:fatal|failed): \[[^\]]*\]:? ?(.*)$", line.strip())
+        if match:
+            seen[match.group(1)[:600]] += 1
+    lines = [f"{count} x {text}" for text, count in list(seen.items())[:FAILURE_LINES]]
+    if len(seen) > FAILURE_LINES:
+        lines.append(f"... and {len(seen) - FAILURE_LINES} other failures")
+    return lines + (output.strip().splitlines()[-tail:] if tail > 0 else [])
+
+
 @dataclass
 class Run:
     """One ansible-playbook run: its AWS requests, wall time and task events."""
