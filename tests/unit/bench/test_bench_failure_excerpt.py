@@ -37,8 +37,7 @@ def test_at_most_five_distinct_failures_then_how_many_more():
     output = "\n".join(f'fatal: [h]: FAILED! => {{"msg": "e{i}"}}' for i in range(8))
     lines = report.failure_excerpt(output, tail=0)
     assert lines[:5] == [f'1 x FAILED! => {{"msg": "e{i}"}}' for i in range(5)]
-    assert lines[5] == "... and 3 other failures"
-    assert len(lines) == 6
+    assert lines[5:] == ["... and 3 other failures"]
 
 
 def test_a_run_without_fatal_lines_shows_its_tail():
