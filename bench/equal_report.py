@@ -9,6 +9,7 @@ reason) was not run at all and is reported as missing, never estimated.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from report import Run, med_calls, med_cpu, med_secs, operations_table, per_task, table
@@ -194,7 +195,23 @@ def judge(target: Target, results: dict, missing: dict) -> Verdict:
     over = a - allowed
     detail += f"; missed by {over:.2f} s ({over / allowed:.0%} over the limit)"
     why = f"{_describe('ours', ours[-1], target.n)}; {_describe(target.peer, peer[-1], target.n)}."
+    why += cpu_floor(cpu_a, b, target)
     return Verdict(target.name, "missed", detail, why)
+
+
+def cpu_floor(cpu: float | None, peer_seconds: float, target: Target, cores: int | None = None) -> str:
+    """For many applications: the wall time ours' CPU seconds need on this machine's cores however many forks
+    run, as a ratio to the peer. Above the limit, no fork count can meet the target: the module runs themselves
+    (an interpreter, AnsiballZ, boto3 and its clients each) must become fewer or cheaper."""
+    cores = cores or os.cpu_count() or 1
+    if target.n == 1 or not cpu:
+        return ""
+    floor = cpu / cores
+    verdict = "no fork count can meet the limit" if floor > target.limit * peer_seconds else "forks could meet it"
+    return (
+        f" Ours' {cpu:.2f} CPU s on {cores} cores take at least {floor:.2f} s however many forks run "
+        f"({floor / peer_seconds:.2f} x {peer_label(target.peer, target.scenario)}): {verdict}."
+    )
 
 
 def write_checks(results: dict, missing: dict) -> list[Verdict]:

@@ -157,3 +157,14 @@ def test_a_teardown_that_leaves_a_resource_misses_the_teardown_check():
     assert verdict.status == "missed" and verdict.detail == "ours N=10 #1: deployer policy qateam-app-2-passrole"
     (clean,) = er.teardown_check(res, left[:1])
     assert clean.status == "met"
+
+
+def test_many_applications_missed_says_whether_the_cpu_alone_rules_the_limit_out():
+    target = er.Target(20, "check", "terraform", 1.0)
+    # 120 CPU s on 2 cores: 60 s at best, 4.8 x Terraform's 12.5 s, above the limit whatever the forks
+    assert er.cpu_floor(120.0, 12.5, target, cores=2) == (
+        " Ours' 120.00 CPU s on 2 cores take at least 60.00 s however many forks run "
+        "(4.80 x `terraform plan`): no fork count can meet the limit."
+    )
+    assert er.cpu_floor(20.0, 12.5, target, cores=2).endswith("forks could meet it.")
+    assert er.cpu_floor(120.0, 12.5, er.Target(1, "check", "terraform", 0.6), cores=2) == ""
