@@ -24,6 +24,8 @@ description:
     C(meta/argument_specs.yml) cannot say - a region to work in, a PassRole prefix that starts a role name and
     covers the role when there is a deployer, exactly one kind of location for the group, and
     C(min_size <= desired_capacity <= max_size).
+  - With O(deployer_read), a deployer that does not exist (or cannot be read) is a problem too, judged after every
+    other rule.
   - With C(asg_instance_role_state=absent) in the input, only the name and path are checked.
 options:
   _input:
@@ -36,6 +38,12 @@ options:
     description: The region the role's tasks will use; empty is a problem.
     type: str
     required: true
+  deployer_read:
+    description:
+      - The result of M(amazon.aws.iam_policy_info) for C(asg_instance_role_deployer) (registered; skipped or
+        omitted when it was not read).
+      - A deployer that does not exist has no RV(amazon.aws.iam_policy_info#module:all_policy_names) in it.
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -49,6 +57,23 @@ EXAMPLES = r"""
           'asg_instance_role_asg_name': 'qateam-app-asg', 'asg_instance_role_asg_min_size': 3,
           'asg_instance_role_asg_max_size': 1, 'asg_instance_role_asg_availability_zones': ['us-east-1a']}
          | cloudcred.ec2.asg_instance_role_problem(region='us-east-1') }}
+
+- name: Read the deployer's policy (a missing deployer only lacks policy names)
+  amazon.aws.iam_policy_info:
+    iam_type: user
+    iam_name: qa-deployer
+  register: deployer_read
+  failed_when: false
+
+- name: Check the variables and that the deployer exists
+  ansible.builtin.assert:
+    that: problem | length == 0
+    fail_msg: "{{ problem }}"
+  vars:
+    problem: >-
+      {{ {'asg_instance_role_name': 'qateam-app', 'asg_instance_role_launch_template_name': 'my-lt',
+          'asg_instance_role_deployer': {'type': 'user', 'name': 'qa-deployer'}}
+         | cloudcred.ec2.asg_instance_role_problem(region='us-east-1', deployer_read=deployer_read) }}
 """
 
 RETURN = r"""
@@ -61,7 +86,7 @@ _value:
 """
 
 
-def asg_instance_role_problem(variables, region):
+def asg_instance_role_problem(variables, region, deployer_read=None):
     # Imported when called, not with the file: to find one filter of a collection, Ansible loads every filter file
     # of it, in the worker of every task that uses one, and these modules import boto3 (about 1 s).
     import botocore.session
@@ -72,7 +97,7 @@ def asg_instance_role_problem(variables, region):
     shape = botocore.session.get_session().get_service_model("ec2").shape_for(REQUEST_SHAPE)
     # A variable set to omit (an AWX extra var "{{ ... or omit }}") is left out of the module's options, as unset.
     given = {name: value for name, value in (variables or {}).items() if type(value).__name__ != "_OmitType"}
-    return input_problem(given, region=region, shape=shape) or ""
+    return input_problem(given, region=region, shape=shape, deployer_read=deployer_read) or ""
 
 
 class FilterModule:

@@ -6,7 +6,8 @@
 :func:`input_problem`: every rule the role's variables must follow, checked at once before any AWS call, the
 first problem naming the VARIABLE. The rules of module options are the modules' own (``desired_state`` of
 iam_instance_role, ``first_option_problem`` of launch_template_profile, the rules of ``_validation``), called with
-the role's values; each names the refused option, and :func:`variable_of` gives the role's variable behind it.
+the role's values; each names the refused option, and ``_asg_instance_role_report.refusal`` tells it as the role's
+variable. The deployer's existence is read before (amazon.aws.iam_policy_info) and judged here too.
 (The role's other decision, the group's drift, is in ``_group_drift``, which imports nothing heavy: the role
 evaluates it in several tasks' conditions.)
 
@@ -15,8 +16,11 @@ Private to this collection (leading underscore): no compatibility promise.
 
 from __future__ import annotations
 
+import re
+
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role_report import PREFIX, refusal
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import partition_for_region
 from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role import (
     IamInstanceRoleError,
@@ -33,8 +37,6 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
     path_problem,
 )
 
-PREFIX = "asg_instance_role_"
-
 NO_REGION = (
     "No AWS region: set asg_instance_role_region (the playbooks set it from aws_region in their variables file), "
     "or AWS_REGION in the environment"
@@ -42,23 +44,6 @@ NO_REGION = (
 
 
 # --- the role's input -------------------------------------------------------------------------------------------
-
-# The module options the role fills from a variable of another name (the instance profile is named after the role).
-_VARIABLE_OF_OPTION = {"instance_profile_name": PREFIX + "name"}
-
-
-def variable_of(option: str) -> str:
-    """The role's variable behind a module option it passes on."""
-    return _VARIABLE_OF_OPTION.get(option, PREFIX + option)
-
-
-def refusal(option: str, message: str) -> str:
-    """A module's refusal of ``option``, told of the variable: the modules' messages start with the option's name
-    (``tags keys must ...``), which becomes the variable's; any other message gets the variable in front."""
-    variable = variable_of(option)
-    if message.startswith(option):
-        return variable + message[len(option) :]
-    return f"{variable}: {message}"
 
 
 def _given(variables: dict, name: str, default=None):
@@ -81,7 +66,7 @@ def _iam_instance_role_problem(variables: dict, partition: str) -> str | None:
     try:
         desired_state(params, partition)
     except IamInstanceRoleError as e:
-        return refusal(e.option, str(e)) if e.option else str(e)
+        return refusal(e.option, str(e))
     return None
 
 
@@ -140,15 +125,34 @@ def _group_problem(variables: dict) -> str | None:
     return None
 
 
+# amazon.aws.iam_policy_info's message for a user, group or role that does not exist.
+_NO_SUCH_PRINCIPAL = re.compile("cannot be found|NoSuchEntity")
+
+
+def deployer_problem(deployer, read: dict | None) -> str | None:
+    """Whether the deployer could be read: ``read`` is amazon.aws.iam_policy_info's result for it (skipped or
+    None: not read). A principal that does not exist is no error to that module, it only lacks policy names."""
+    if not deployer or not read or read.get("skipped") or "all_policy_names" in read:
+        return None
+    message = str(read.get("msg") or "")
+    if _NO_SUCH_PRINCIPAL.search(message):
+        return (
+            f"{PREFIX}deployer: the {deployer.get('type')} {deployer.get('name')} does not exist; "
+            f"create it first or leave {PREFIX}deployer out"
+        )
+    return message or "unreadable"
+
+
 # The role's defaults (defaults/main.yml), in the order the rule compares them.
 _SIZES = (("asg_min_size", 0), ("asg_desired_capacity", 0), ("asg_max_size", 1))
 
 
-def input_problem(variables: dict, *, region: str | None, shape=None) -> str | None:
+def input_problem(variables: dict, *, region: str | None, shape=None, deployer_read: dict | None = None) -> str | None:
     """The first rule the role's variables (by their full names) break, naming the variable; None when none.
 
     ``region`` is the region the role's tasks will use; ``shape`` botocore's ``RequestLaunchTemplateData``
-    (the data's keys and types; None leaves them out). Teardown needs only the names it deletes by.
+    (the data's keys and types; None leaves them out); ``deployer_read`` what was read of the deployer (see
+    :func:`deployer_problem`), judged after every other rule. Teardown needs only the names it deletes by.
     """
     if not region:
         return NO_REGION
@@ -162,4 +166,5 @@ def input_problem(variables: dict, *, region: str | None, shape=None) -> str | N
         or _passrole_problem(variables)
         or _launch_template_problem(variables, shape)
         or _group_problem(variables)
+        or deployer_problem(_given(variables, "deployer"), deployer_read)
     )

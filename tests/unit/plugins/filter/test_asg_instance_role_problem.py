@@ -26,8 +26,8 @@ EXAMPLE = {
 }
 
 
-def problem(region="us-east-1", **changes):
-    return asg_instance_role_problem(dict(EXAMPLE, **changes), region)
+def problem(region="us-east-1", deployer_read=None, **changes):
+    return asg_instance_role_problem(dict(EXAMPLE, **changes), region, deployer_read=deployer_read)
 
 
 def test_the_guides_example_passes():
@@ -179,3 +179,58 @@ def test_a_variable_set_to_omit_is_unset():
     from ansible._internal._templating._utils import Omit  # pylint: disable=import-outside-toplevel
 
     assert problem(asg_instance_role_managed_policies=Omit, asg_instance_role_permissions_boundary=Omit) == ""
+
+
+# --- the deployer, as amazon.aws.iam_policy_info read it ----------------------------------------------------------
+
+READ_OK = {"changed": False, "all_policy_names": ["qateam-app-passrole"], "policies": [], "failed": False}
+# What amazon.aws.iam_policy_info returns for a user that does not exist (failed_when: false keeps the run going).
+READ_MISSING = {
+    "changed": False,
+    "failed": False,
+    "msg": "An error occurred (NoSuchEntity): The user with name qa-deployer cannot be found.",
+}
+READ_DENIED = {
+    "changed": False,
+    "failed": False,
+    "msg": "An error occurred (AccessDenied) when calling ListUserPolicies",
+}
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        READ_OK,
+        # the principal's policy names are what tells that it exists (it may hold no policy of that name)
+        {"changed": False, "all_policy_names": []},
+        {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
+        None,
+    ],
+    ids=["read", "no policies", "skipped", "not given"],
+)
+def test_a_deployer_read_or_not_read_is_no_problem(read):
+    assert problem(deployer_read=read) == ""
+
+
+def test_a_deployer_that_does_not_exist_is_named():
+    assert problem(deployer_read=READ_MISSING) == (
+        "asg_instance_role_deployer: the user qa-deployer does not exist; "
+        "create it first or leave asg_instance_role_deployer out"
+    )
+
+
+def test_a_deployer_that_cannot_be_read_says_why():
+    assert problem(deployer_read=READ_DENIED) == READ_DENIED["msg"]
+    assert problem(deployer_read={"changed": False, "failed": False}) == "unreadable"
+
+
+def test_the_variables_come_before_the_deployer():
+    # the billing-app and qateam-: the prefix is named, even though the deployer is missing too
+    assert problem(asg_instance_role_name="billing-app", deployer_read=READ_MISSING).startswith(
+        "asg_instance_role_passrole_prefix"
+    )
+
+
+def test_the_deployer_does_not_matter_without_one_or_on_teardown():
+    assert problem(asg_instance_role_deployer=None, deployer_read=READ_MISSING) == ""
+    assert problem(asg_instance_role_state="absent", deployer_read=READ_MISSING) == ""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role import refusal, variable_of
+from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role_report import refusal, variable_of
 
 
 @pytest.mark.parametrize(
@@ -10,8 +10,9 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role i
     [
         ("managed_policies", "asg_instance_role_managed_policies"),
         ("launch_template_data", "asg_instance_role_launch_template_data"),
-        # the role names the instance profile after the role
+        # the role names the instance profile after the role, and leaves its path to the role's
         ("instance_profile_name", "asg_instance_role_name"),
+        ("instance_profile_path", "asg_instance_role_path"),
     ],
 )
 def test_variable_of_an_option(option, variable):
@@ -30,3 +31,8 @@ def test_a_message_that_does_not_start_with_the_option_gets_the_variable_in_fron
     assert refusal("managed_policies", "NoSuchPolicyAnywhere does not exist") == (
         "asg_instance_role_managed_policies: NoSuchPolicyAnywhere does not exist"
     )
+
+
+@pytest.mark.parametrize("option", [None, ""])
+def test_without_an_option_the_message_stays(option):
+    assert refusal(option, "Could not connect to the endpoint URL") == "Could not connect to the endpoint URL"
