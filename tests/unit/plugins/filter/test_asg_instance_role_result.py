@@ -32,11 +32,15 @@ SKIPPED = {"changed": False, "skipped": True, "skip_reason": "Conditional result
 NO_REFRESH = {"needed": False, "reasons": [], "status": None, "status_reason": None, "waited_for": []}
 
 
-def result(*, drift_changes=(), read=READ, write=SKIPPED, refresh=SKIPPED, check_mode=False, name="qateam-app-asg"):
+def result(*, drift_changes=(), read="read", write="skipped", refresh="skipped", check_mode=False):
+    """The filter's answer for the group of WANTED ("read": READ, "skipped": SKIPPED; no dict defaults)."""
+    read = READ if read == "read" else read
+    write = SKIPPED if write == "skipped" else write
+    refresh = SKIPPED if refresh == "skipped" else refresh
     return asg_instance_role_result(
         ROLE_RUN,
         TEMPLATE_RUN,
-        auto_scaling_group_name=name,
+        auto_scaling_group_name="qateam-app-asg",
         auto_scaling_group=WANTED,
         auto_scaling_group_drift={"changes": list(drift_changes), "version": "$Default"},
         auto_scaling_group_read=read,
