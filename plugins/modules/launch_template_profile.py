@@ -342,392 +342,20 @@ option:
   sample: launch_template_data
 """
 
-import uuid
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, fail_json_error, partition_for_region
-from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import (
-    describe_auto_scaling_group,
-    describe_launch_configuration,
+from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Writes, fail_json_error
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import LaunchTemplateProfileError
+from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template_profile import (
+    Clients,
+    desired_state,
+    module_result,
+    refuse_options,
+    request_shape,
+    run,
 )
-from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import (
-    launch_template_data as launch_configuration_data,
-)
-from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_configuration import settings as lc_settings
-from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
-    REQUEST_SHAPE,
-    LaunchTemplateExists,
-    LaunchTemplateProfileError,
-    create_launch_template,
-    create_launch_template_version,
-    delete_launch_template,
-    describe_launch_template,
-    first_option_problem,
-    instance_profile_arn_parts,
-    jsonable,
-    launch_template_data_problem,
-    merged_launch_template_data,
-    profile_reference,
-    request_data,
-    same_data,
-    set_default_version,
-    tag_launch_template,
-    untag_launch_template,
-    usable_instance_profile,
-    version_differences,
-    without_instance_profile,
-)
-from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import auto_scaling_groups_using_launch_templates
-
-
-def current_state(original):
-    """What the ensure_* functions pass along: the template, the version in use, the latest version, tags."""
-    if original is None:
-        return None
-    source, latest = original["source"], original["latest"]
-    return {
-        "launch_template": dict(original["launch_template"]),
-        "version_number": source["VersionNumber"],
-        "launch_template_data": source.get("LaunchTemplateData") or {},
-        "latest": None if latest["VersionNumber"] == source["VersionNumber"] else latest,
-        "tags": original["tags"],
-    }
-
-
-def create_template(client, *, name, data, description, tags, writes):
-    created = writes(
-        "CreateLaunchTemplate",
-        create_launch_template,
-        client,
-        name,
-        data,
-        description=description,
-        tags=tags,
-        token=str(uuid.uuid4()),
-    )
-    template = {
-        "launch_template_id": created["LaunchTemplateId"] if created else None,
-        "launch_template_name": name,
-        "default_version_number": 1,
-        "latest_version_number": 1,
-    }
-    state = {"launch_template": template, "version_number": 1, "launch_template_data": data, "latest": None}
-    return True, {**state, "tags": tags}
-
-
-def new_version(state, client, *, data, description, shape, writes):
-    """One new version with ``data``, or the latest version when an earlier run already made exactly that."""
-    latest = state["latest"]
-    template = dict(state["launch_template"])
-    if latest and same_data(request_data(latest.get("LaunchTemplateData"), shape), data):
-        return False, {**state, "version_number": latest["VersionNumber"], "launch_template_data": data}
-    created = writes(
-        "CreateLaunchTemplateVersion",
-        create_launch_template_version,
-        client,
-        template["launch_template_id"],
-        data,
-        description=description,
-        token=str(uuid.uuid4()),
-    )
-    number = created["VersionNumber"] if created else template["latest_version_number"] + 1
-    template["latest_version_number"] = number
-    new_data = (created or {}).get("LaunchTemplateData") or data
-    return True, {**state, "launch_template": template, "version_number": number, "launch_template_data": new_data}
-
-
-def ensure_profile(state, client, *, shape, wanted, writes):
-    """The version in use carries the profile, IMDSv2 and the overlay; else one new version that does."""
-    current = request_data(state["launch_template_data"], shape)
-    if not version_differences(current, **wanted["decision"]):
-        return False, state
-    decision = {key: value for key, value in wanted["decision"].items() if key != "profile"}
-    data = merged_launch_template_data(current, **decision)
-    return new_version(state, client, data=data, description=wanted["description"], shape=shape, writes=writes)
-
-
-def ensure_no_profile(state, client, *, shape, description, writes):
-    current = request_data(state["launch_template_data"], shape)
-    if not current.get("IamInstanceProfile"):
-        return False, state
-    data = without_instance_profile(current)
-    return new_version(state, client, data=data, description=description, shape=shape, writes=writes)
-
-
-def ensure_default_version(state, client, *, wanted_default, writes):
-    template = state["launch_template"]
-    if not wanted_default or state["version_number"] == template["default_version_number"]:
-        return False, state
-    writes("ModifyLaunchTemplate", set_default_version, client, template["launch_template_id"], state["version_number"])
-    return True, {**state, "launch_template": {**template, "default_version_number": state["version_number"]}}
-
-
-def ensure_tags(state, client, *, tags, purge_tags, writes):
-    if tags is None:
-        return False, state
-    current = state.get("tags") or {}
-    to_set, to_unset = compare_aws_tags(current, tags, purge_tags)
-    if not to_set and not to_unset:
-        return False, state
-    template_id = state["launch_template"]["launch_template_id"]
-    if to_unset:
-        writes("DeleteTags", untag_launch_template, client, template_id, to_unset)
-    if to_set:
-        writes("CreateTags", tag_launch_template, client, template_id, to_set)
-    new_tags = {k: v for k, v in current.items() if k not in to_unset}
-    new_tags.update(to_set)
-    return True, {**state, "tags": new_tags}
-
-
-def ensure_template(client, *, params, wanted, writes, source=None):
-    """A missing template is created by name, its version 1 carrying everything (tags ride along).
-
-    ``source`` is launch template data to start from (a launch configuration's settings); the
-    overlay, the profile and IMDSv2 go on top of it.
-    """
-    if not params["launch_template_name"]:
-        raise LaunchTemplateProfileError(
-            f"launch_template_id {params['launch_template_id']} does not exist; "
-            "give launch_template_name (and launch_template_data) to create a template",
-            option="launch_template_id",
-        )
-    if not wanted["decision"]["overlay"] and not source:
-        raise LaunchTemplateProfileError(
-            f"launch template {params['launch_template_name']} does not exist; launch_template_data is required "
-            "to create it (for example ImageId and InstanceType), or a launch configuration to start from "
-            "(source_launch_configuration, source_auto_scaling_group)",
-            option="launch_template_data",
-        )
-    decision = {key: value for key, value in wanted["decision"].items() if key != "profile"}
-    data = merged_launch_template_data(source, **decision)
-    return create_template(
-        client,
-        name=params["launch_template_name"],
-        data=data,
-        description=params["version_description"],
-        tags=params["tags"],
-        writes=writes,
-    )
-
-
-def source_launch_configuration(autoscaling, params) -> dict | None:
-    """The launch configuration to start a missing template from, as AWS describes it, or None.
-
-    ``source_launch_configuration`` must exist; ``source_auto_scaling_group`` gives its launch
-    configuration when it runs on one, else nothing.
-    """
-    name = params["source_launch_configuration"]
-    if not name and params["source_auto_scaling_group"]:
-        group = describe_auto_scaling_group(autoscaling, params["source_auto_scaling_group"])
-        name = (group or {}).get("LaunchConfigurationName")
-        if not name:
-            return None
-    if not name:
-        return None
-    found = describe_launch_configuration(autoscaling, name)
-    if found is None:
-        option = "source_launch_configuration" if params["source_launch_configuration"] else "source_auto_scaling_group"
-        raise LaunchTemplateProfileError(f"{option}: launch configuration {name} does not exist", option=option)
-    return found
-
-
-def launch_configuration_warnings(launch_configuration, converted_warnings, reference) -> list[str]:
-    """The conversion's warnings, and one when the launch configuration's own instance profile is replaced."""
-    warnings = list(converted_warnings)
-    old = launch_configuration.get("IamInstanceProfile")
-    if old and old not in (reference.get("Name"), reference.get("Arn")):
-        warnings.append(
-            f"launch configuration {launch_configuration['LaunchConfigurationName']}: IamInstanceProfile {old} "
-            f"is replaced by {reference.get('Name') or reference.get('Arn')}"
-        )
-    return warnings
-
-
-def names_profile_as_given(original, reference) -> bool:
-    """True when the version in use already references the profile exactly as given (same name or ARN).
-
-    The profile is checked before writing a version that references it; when the version in use
-    already does, no version is written for the profile, and checking it again would cost a call on
-    every run that changes nothing (cloudcred.ec2.instance_role_preflight checks it on demand).
-    """
-    if original is None:
-        return False
-    current = (original["source"].get("LaunchTemplateData") or {}).get("IamInstanceProfile") or {}
-    return all(current.get(key) == value for key, value in reference.items())
-
-
-def ensure_present(original, client, *, shape, params, wanted, writes):
-    changed = False
-    state = current_state(original)
-    if state is None:
-        changed, state = ensure_template(
-            client, params=params, wanted=wanted, writes=writes, source=wanted.get("source_data")
-        )
-    version_changed, state = ensure_profile(state, client, shape=shape, wanted=wanted, writes=writes)
-    default_changed, state = ensure_default_version(
-        state, client, wanted_default=params["set_default_version"], writes=writes
-    )
-    tags_changed, state = ensure_tags(
-        state, client, tags=params["tags"], purge_tags=params["purge_tags"], writes=writes
-    )
-    return changed | version_changed | default_changed | tags_changed, state
-
-
-def read_template(client, params):
-    """The template as :func:`describe_launch_template` reads it for these options, or None."""
-    return describe_launch_template(
-        client,
-        template_id=params["launch_template_id"],
-        template_name=params["launch_template_name"],
-        source_version=params["source_version"],
-        with_tags=params["tags"] is not None,
-    )
-
-
-def ensure_present_or_adopt(original, client, *, shape, params, wanted, writes):
-    """:func:`ensure_present`; a template that another run created after our read is adopted, not a failure.
-
-    CreateLaunchTemplate is the first write of a run that found no template, so when EC2 answers that
-    the name is taken nothing has been written yet: the run goes on from the template as it is now,
-    as if it had been there all along (one new version only if it lacks something). Returns
-    ``(original, changed, final)``, ``original`` being the adopted template in that case.
-    """
-    try:
-        changed, final = ensure_present(original, client, shape=shape, params=params, wanted=wanted, writes=writes)
-    except LaunchTemplateExists:
-        adopted = read_template(client, params)
-        if adopted is None:  # gone again already: the error stands
-            raise
-        writes.withdraw("CreateLaunchTemplate")
-        changed, final = ensure_present(adopted, client, shape=shape, params=params, wanted=wanted, writes=writes)
-        return adopted, changed, final
-    return original, changed, final
-
-
-def ensure_absent(original, client, *, shape, params, writes):
-    state = current_state(original)
-    if state is None:
-        return False, None
-    changed, state = ensure_no_profile(
-        state, client, shape=shape, description=params["version_description"], writes=writes
-    )
-    default_changed, state = ensure_default_version(
-        state, client, wanted_default=params["set_default_version"], writes=writes
-    )
-    tags_changed, state = ensure_tags(
-        state, client, tags=params["tags"], purge_tags=params["purge_tags"], writes=writes
-    )
-    return changed | default_changed | tags_changed, state
-
-
-def ensure_deleted(original, client, *, autoscaling, writes):
-    """Delete the template (and so every version) unless an Auto Scaling group launches from it."""
-    if original is None:
-        return False, None
-    template = original["launch_template"]
-    groups = auto_scaling_groups_using_launch_templates(
-        autoscaling, [template["launch_template_id"]], [template["launch_template_name"]]
-    )
-    if groups:
-        name, template_id = template["launch_template_name"], template["launch_template_id"]
-        raise LaunchTemplateProfileError(
-            f"delete_launch_template: Auto Scaling groups launch from launch template {name} ({template_id}):"
-            f" {', '.join(groups)}; delete them or move them to another template first",
-            option="delete_launch_template",
-        )
-    writes("DeleteLaunchTemplate", delete_launch_template, client, template["launch_template_id"])
-    return True, None
-
-
-def _tag_changes(before, after):
-    if before == after or after is None:
-        return None
-    before = before or {}
-    lines = [f"- tag {k}={v}" for k, v in sorted(before.items()) if after.get(k) != v]
-    lines += [f"+ tag {k}={v}" for k, v in sorted(after.items()) if before.get(k) != v]
-    return "\n".join(lines) + "\n" if lines else None
-
-
-def build_diff(original, final, shape, launch_configuration=None):
-    name = (final or original or {}).get("launch_template", {}).get("launch_template_name")
-    before = current_state(original)
-    before_header = f"launch template {name} version {before['version_number']}" if before else "(absent)"
-    before_data = request_data(before["launch_template_data"], shape) if before else {}
-    if launch_configuration is not None and before is None:
-        # The first version is made from the launch configuration: what it held is the "before".
-        before_header = f"launch configuration {launch_configuration['LaunchConfigurationName']}"
-        before_data = jsonable(lc_settings(launch_configuration))
-    diff = {
-        "before": before_data,
-        "after": request_data(final["launch_template_data"], shape) if final else {},
-        "before_header": before_header,
-        "after_header": f"launch template {name} version {final['version_number']}" if final else "(absent)",
-    }
-    prepared = _tag_changes(before and before.get("tags"), final and final.get("tags"))
-    if prepared:
-        diff["prepared"] = prepared
-    return diff
-
-
-def _validated_params(module):
-    """The module's parameters after every check that needs no API call; fails naming the option."""
-    params = dict(module.params)
-    refused = first_option_problem(params)
-    if not refused and params["delete_launch_template"] and params["state"] != "absent":
-        refused = ("delete_launch_template", "delete_launch_template is only for state=absent")
-    arn = params["instance_profile_arn"]
-    if not refused and arn:
-        partition = partition_for_region(module.region)
-        if instance_profile_arn_parts(arn)["partition"] != partition:
-            refused = "instance_profile_arn", (
-                f"instance_profile_arn must be in the partition of region {module.region} ({partition}); got {arn}"
-            )
-    if refused:
-        module.fail_json(msg=refused[1], option=refused[0])
-    if params["tags"] is not None:
-        params["tags"] = {str(k): "" if v is None else str(v) for k, v in params["tags"].items()}
-    params["source_version"] = str(params["source_version"])
-    return params
-
-
-def run_present(module, ec2, *, original, shape, params, overlay, writes):
-    """state=present: ``(original, changed, final, launch configuration the first version came from)``."""
-    profile, launch_configuration = None, None
-    reference = profile_reference(params["instance_profile_name"], params["instance_profile_arn"])
-    if params["validate_instance_profile"] and not names_profile_as_given(original, reference):
-        profile = usable_instance_profile(
-            module.client("iam", retry_decorator=AWSRetry.jittered_backoff()),
-            name=params["instance_profile_name"],
-            arn=params["instance_profile_arn"],
-        )
-    wanted = {
-        "decision": {
-            "wanted_profile": reference,
-            "profile": profile,
-            "require_imdsv2": params["require_imdsv2"],
-            "metadata_hop_limit": params["metadata_hop_limit"],
-            "overlay": overlay,
-        },
-        "description": params["version_description"],
-    }
-    if original is None:
-        autoscaling = module.client("autoscaling", retry_decorator=AWSRetry.jittered_backoff())
-        launch_configuration = source_launch_configuration(autoscaling, params)
-    if launch_configuration is not None:
-        wanted["source_data"], converted_warnings = launch_configuration_data(launch_configuration)
-        for warning in launch_configuration_warnings(launch_configuration, converted_warnings, reference):
-            module.warn(warning)
-    adopted, changed, final = ensure_present_or_adopt(
-        original, ec2, shape=shape, params=params, wanted=wanted, writes=writes
-    )
-    if adopted is not original:  # another run made the template meanwhile: nothing came from ours
-        return adopted, changed, final, None
-    return original, changed, final, launch_configuration
-
 
 ARGUMENT_SPEC = dict(
     launch_template_name=dict(type="str"),
@@ -748,63 +376,40 @@ ARGUMENT_SPEC = dict(
     tags=dict(type="dict"),
     purge_tags=dict(type="bool", default=True),
 )
-
-
-def module_result(original, final, shape, launch_configuration) -> dict:
-    """The result keys besides ``changed`` and ``actions``: the template and version now in use, and the diff."""
-    data = (final or {}).get("launch_template_data")
-    return dict(
-        launch_template=final["launch_template"] if final else None,
-        version_number=final["version_number"] if final else None,
-        launch_template_data=jsonable(request_data(data)) if final else None,
-        source_launch_configuration=launch_configuration["LaunchConfigurationName"] if launch_configuration else None,
-        diff=build_diff(original, final, shape, launch_configuration),
-    )
+OPTION_RULES = dict(
+    required_one_of=[("launch_template_name", "launch_template_id")],
+    mutually_exclusive=[
+        ("launch_template_name", "launch_template_id"),
+        ("instance_profile_name", "instance_profile_arn"),
+        ("source_launch_configuration", "source_auto_scaling_group"),
+    ],
+    required_if=[("state", "present", ("instance_profile_name", "instance_profile_arn"), True)],
+)
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        required_one_of=[("launch_template_name", "launch_template_id")],
-        mutually_exclusive=[
-            ("launch_template_name", "launch_template_id"),
-            ("instance_profile_name", "instance_profile_arn"),
-            ("source_launch_configuration", "source_auto_scaling_group"),
-        ],
-        required_if=[("state", "present", ("instance_profile_name", "instance_profile_arn"), True)],
-    )
-    params = _validated_params(module)
-    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
-    shape = ec2.meta.service_model.shape_for(REQUEST_SHAPE)
-    problem, overlay = launch_template_data_problem(params["launch_template_data"], shape)
-    if problem:
-        module.fail_json(msg=problem, option="launch_template_data")
-    present = params["state"] == "present"
-    if not present and params["launch_template_data"]:
-        module.warn("launch_template_data is not applied with state=absent")
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **OPTION_RULES)
 
-    writes = Writes(module.check_mode)
-    launch_configuration = None
+    def client(service):
+        return module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+
     try:
-        original = read_template(ec2, params)
-        if present:
-            original, changed, final, launch_configuration = run_present(
-                module, ec2, original=original, shape=shape, params=params, overlay=overlay, writes=writes
-            )
-        elif params["delete_launch_template"]:
-            changed, final = ensure_deleted(original, ec2, autoscaling=module.client("autoscaling"), writes=writes)
-        else:
-            changed, final = ensure_absent(original, ec2, shape=shape, params=params, writes=writes)
+        # Bad input fails before the first client is made (also without a region), so before any API call.
+        refuse_options(module.params, region=module.region)
+        ec2 = client("ec2")
+        wanted = desired_state(module.params, region=module.region, shape=request_shape(ec2))
+    except LaunchTemplateProfileError as e:
+        fail_json_error(module, e)
+    for warning in wanted.warnings:
+        module.warn(warning)
+
+    clients = Clients(ec2, client)
+    writes = Writes(module.check_mode)
+    try:
+        outcome = run(clients, wanted=wanted, writes=writes, warn=module.warn)
     except (LaunchTemplateProfileError, AnsibleAWSError) as e:
         fail_json_error(module, e, actions=writes.actions)
-
-    data = (final or {}).get("launch_template_data")
-    if present and ((data or {}).get("MetadataOptions") or {}).get("HttpEndpoint") == "disabled":
-        module.warn("MetadataOptions.HttpEndpoint is disabled: instances cannot get the instance profile's credentials")
-    module.exit_json(
-        changed=changed, actions=writes.actions, **module_result(original, final, shape, launch_configuration)
-    )
+    module.exit_json(actions=writes.actions, **module_result(outcome, clients.request_shape))
 
 
 if __name__ == "__main__":

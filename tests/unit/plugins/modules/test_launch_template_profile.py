@@ -9,6 +9,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils import _launch_template_profile
 from ansible_collections.cloudcred.ec2.plugins.modules import launch_template_profile
 
 REGION = "us-east-1"
@@ -321,7 +322,7 @@ RACES = {
 @pytest.mark.parametrize("theirs", RACES.values(), ids=RACES.keys())
 def test_template_created_meanwhile_is_adopted(aws, capsys, calls, monkeypatch, theirs):
     """Another run creates the template after our read, just before our CreateLaunchTemplate (name taken)."""
-    real_create = launch_template_profile.create_launch_template
+    real_create = _launch_template_profile.create_launch_template
 
     def racing_create(client, name, *args, **kwargs):
         tags = [{"Key": k, "Value": v} for k, v in theirs["tags"].items()]
@@ -329,7 +330,7 @@ def test_template_created_meanwhile_is_adopted(aws, capsys, calls, monkeypatch, 
         aws.create_launch_template(LaunchTemplateName=name, LaunchTemplateData=theirs["data"], TagSpecifications=specs)
         return real_create(client, name, *args, **kwargs)
 
-    monkeypatch.setattr(launch_template_profile, "create_launch_template", racing_create)
+    monkeypatch.setattr(_launch_template_profile, "create_launch_template", racing_create)
     result = run(capsys, calls, **GUIDE, tags={"team": "qa"}, _ansible_diff=True)
     assert result.get("failed") is not True, result.get("msg")
     actions, numbers = theirs["actions"], theirs["versions"]
