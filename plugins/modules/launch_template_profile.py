@@ -353,7 +353,6 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template_pro
     desired_state,
     module_result,
     refuse_options,
-    request_shape,
     run,
 )
 
@@ -396,14 +395,13 @@ def main():
     try:
         # Bad input fails before the first client is made (also without a region), so before any API call.
         refuse_options(module.params, region=module.region)
-        ec2 = client("ec2")
-        wanted = desired_state(module.params, region=module.region, shape=request_shape(ec2))
+        clients = Clients(client("ec2"), client)
+        wanted = desired_state(module.params, region=module.region, shape=clients.request_shape)
     except LaunchTemplateProfileError as e:
         fail_json_error(module, e)
     for warning in wanted.warnings:
         module.warn(warning)
 
-    clients = Clients(ec2, client)
     writes = Writes(module.check_mode)
     try:
         outcome = run(clients, wanted=wanted, writes=writes, warn=module.warn)
