@@ -22,6 +22,8 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import partition_for_region
@@ -212,16 +214,25 @@ def validated_instance_profile(clients: Clients, *, wanted: Wanted, state: dict 
     return usable_instance_profile(clients.iam, name=reference.get("Name"), arn=reference.get("Arn"))
 
 
-def launch_configuration_source(clients: Clients, *, wanted: Wanted) -> dict | None:
+def source_group(clients: Clients, *, wanted: Wanted) -> dict | None:
+    """The group ``source_auto_scaling_group`` names, as AWS describes it (None: no such group, or no option).
+
+    Read on every run, not only while the template is missing: the module returns it, so that a caller
+    that compares the group with the one it wants (the role cloudcred.ec2.asg_instance_role) needs no module
+    run of its own to read it. This module's writes do not change the group.
+    """
+    if not wanted.source_auto_scaling_group:
+        return None
+    return describe_auto_scaling_group(clients.autoscaling, wanted.source_auto_scaling_group)
+
+
+def launch_configuration_source(clients: Clients, *, wanted: Wanted, group: dict | None = None) -> dict | None:
     """The launch configuration to start a missing template from, as AWS describes it, or None.
 
-    ``source_launch_configuration`` must exist; ``source_auto_scaling_group`` gives its launch
-    configuration when it runs on one, else nothing.
+    ``source_launch_configuration`` must exist; else the launch configuration ``group`` (the group
+    ``source_auto_scaling_group`` names) runs on, if any.
     """
-    name = wanted.source_launch_configuration
-    if not name and wanted.source_auto_scaling_group:
-        group = describe_auto_scaling_group(clients.autoscaling, wanted.source_auto_scaling_group)
-        name = (group or {}).get("LaunchConfigurationName")
+    name = wanted.source_launch_configuration or (group or {}).get("LaunchConfigurationName")
     if not name:
         return None
     found = describe_launch_configuration(clients.autoscaling, name)
@@ -443,13 +454,15 @@ class Outcome:
     before: dict | None
     final: dict | None
     launch_configuration: dict | None = None
+    auto_scaling_group: dict | None = None  # the group source_auto_scaling_group names, as read before any write
 
 
 def run_present(clients: Clients, *, wanted: Wanted, writes, warn) -> Outcome:
     """state=present: check the profile and read the launch configuration to start from before any write."""
     state = read_state(clients.ec2, wanted)
     instance_profile = validated_instance_profile(clients, wanted=wanted, state=state)
-    launch_configuration = launch_configuration_source(clients, wanted=wanted) if state is None else None
+    group = source_group(clients, wanted=wanted)
+    launch_configuration = launch_configuration_source(clients, wanted=wanted, group=group) if state is None else None
     source = None
     if launch_configuration is not None:
         source, warnings = first_version_source(launch_configuration, wanted)
@@ -460,7 +473,9 @@ def run_present(clients: Clients, *, wanted: Wanted, writes, warn) -> Outcome:
     if ((final["launch_template_data"] or {}).get("MetadataOptions") or {}).get("HttpEndpoint") == "disabled":
         warn("MetadataOptions.HttpEndpoint is disabled: instances cannot get the instance profile's credentials")
     # Adopted (not created): nothing came from the launch configuration, the diff starts from the template.
-    return Outcome(created or changed, None if created else state, final, launch_configuration if created else None)
+    return Outcome(
+        created or changed, None if created else state, final, launch_configuration if created else None, group
+    )
 
 
 def run(clients: Clients, *, wanted: Wanted, writes, warn) -> Outcome:
@@ -516,5 +531,9 @@ def module_result(outcome: Outcome, shape) -> dict:
         version_number=final["version_number"] if final else None,
         launch_template_data=jsonable(request_data(final.get("launch_template_data"))) if final else None,
         source_launch_configuration=launch_configuration["LaunchConfigurationName"] if launch_configuration else None,
+        # As amazon.aws.autoscaling_group_info returns a group (snake_case keys, times as strings).
+        auto_scaling_group=jsonable(camel_dict_to_snake_dict(outcome.auto_scaling_group))
+        if outcome.auto_scaling_group
+        else None,
         diff=build_diff(outcome, shape),
     )

@@ -94,7 +94,10 @@ options:
       - Name of an Auto Scaling group; when the template does not exist yet and the group runs on a launch
         configuration, that launch configuration is the O(source_launch_configuration).
       - A missing group, or one on a launch template, gives nothing (the template then needs
-        O(launch_template_data)). Read only when the template does not exist.
+        O(launch_template_data)).
+      - The group is read on every run (one C(DescribeAutoScalingGroups) call, before any write) and returned
+        as RV(auto_scaling_group), so that a playbook that compares the group with the one it wants needs no
+        task of its own to read it.
       - Moving the group to the template is not done here (M(amazon.aws.autoscaling_group), or the role
         C(cloudcred.ec2.asg_instance_role)).
     type: str
@@ -326,6 +329,25 @@ source_launch_configuration:
   returned: always
   type: str
   sample: qateam-app-lc
+auto_scaling_group:
+  description:
+    - The Auto Scaling group O(source_auto_scaling_group) names, as this run read it before any write (this
+      module does not change it), with the keys M(amazon.aws.autoscaling_group_info) returns for a group
+      (C(DescribeAutoScalingGroups) in snake_case); null without O(source_auto_scaling_group) or when there
+      is no such group.
+  returned: always
+  type: dict
+  sample:
+    auto_scaling_group_name: qateam-app-asg
+    auto_scaling_group_arn: arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/qateam-app-asg
+    launch_template:
+      launch_template_name: my-lt-with-instance-profile
+      version: $Default
+    min_size: 1
+    max_size: 2
+    desired_capacity: 1
+    availability_zones: [us-east-1a]
+    tags: []
 actions:
   description:
     - The mutating API operations made (in check mode, that would be made), in call order.

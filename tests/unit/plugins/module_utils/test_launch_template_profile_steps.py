@@ -29,8 +29,10 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template_pro
     ensure_version,
     first_version_source,
     launch_configuration_source,
+    module_result,
     read_state,
     run,
+    source_group,
     validated_instance_profile,
 )
 
@@ -252,10 +254,15 @@ def test_launch_configuration_source(aws, launch_configuration, calls):
     assert launch_configuration_source(aws, wanted=wanted()) is None
     assert calls == []  # no source option: no Auto Scaling call
     by_name = launch_configuration_source(aws, wanted=wanted(source_launch_configuration=launch_configuration))
-    by_group = launch_configuration_source(aws, wanted=wanted(source_auto_scaling_group="ltps-on-lc"))
-    assert by_name["LaunchConfigurationName"] == by_group["LaunchConfigurationName"] == launch_configuration
-    assert launch_configuration_source(aws, wanted=wanted(source_auto_scaling_group="ltps-on-lt")) is None
-    assert launch_configuration_source(aws, wanted=wanted(source_auto_scaling_group="ltps-no-group")) is None
+
+    def by_group(name):
+        want = wanted(source_auto_scaling_group=name)
+        return launch_configuration_source(aws, wanted=want, group=source_group(aws, wanted=want))
+
+    assert by_name["LaunchConfigurationName"] == by_group("ltps-on-lc")["LaunchConfigurationName"]
+    assert by_name["LaunchConfigurationName"] == launch_configuration
+    assert by_group("ltps-on-lt") is None
+    assert by_group("ltps-no-group") is None
     with pytest.raises(LaunchTemplateProfileError) as refused:
         launch_configuration_source(aws, wanted=wanted(source_launch_configuration="ltps-no-lc"))
     assert refused.value.option == "source_launch_configuration"
@@ -540,3 +547,24 @@ def test_run_reports_the_adopted_template_as_before(aws, monkeypatch):
     assert (outcome.changed, writes.actions, warnings) == (False, [], [])
     assert outcome.before["version_number"] == outcome.final["version_number"] == 1
     assert outcome.launch_configuration is None
+
+
+def test_source_group_is_read_once_per_run_and_returned_as_autoscaling_group_info_gives_it(
+    aws, launch_configuration, calls
+):
+    """The role compares the returned group with the one it wants instead of reading it in a module run of its own:
+    read on every run (the template exists here, so not for a launch configuration), before any write."""
+    assert source_group(aws, wanted=wanted()) is None
+    calls.clear()
+    want = wanted(source_auto_scaling_group="ltps-on-lt", overlay=GUIDE_DATA)
+    writes = Writes(True)
+    outcome = run(aws, wanted=want, writes=writes, warn=lambda _: None)
+    assert calls.count("DescribeAutoScalingGroups") == 1
+    group = module_result(outcome, None)["auto_scaling_group"]
+    assert group["auto_scaling_group_name"] == "ltps-on-lt"
+    assert group["launch_template"]["launch_template_name"] == NAME
+    assert (group["min_size"], group["max_size"], group["availability_zones"]) == (0, 1, ["us-east-1a"])
+    assert isinstance(group["created_time"], str)  # a timestamp, as text: the result must be JSON
+    json.dumps(group)
+    missing = run(aws, wanted=wanted(source_auto_scaling_group="ltps-no-group"), writes=writes, warn=lambda _: None)
+    assert module_result(missing, None)["auto_scaling_group"] is None
