@@ -115,7 +115,10 @@ def test_first_version_from_the_groups_launch_configuration(aws, capsys, calls):
     # the template exists now: the launch configuration is not read again, nothing is written
     again = run(capsys, calls, **FROM_GROUP)
     assert (again["changed"], again["actions"], again["source_launch_configuration"]) == (False, [], None)
-    assert "DescribeLaunchConfigurations" not in calls and "DescribeAutoScalingGroups" not in calls
+    # The group is read on every run (and returned, for the role's comparison); its launch configuration only
+    # while the template is missing.
+    assert "DescribeLaunchConfigurations" not in calls and calls.count("DescribeAutoScalingGroups") == 1
+    assert again["auto_scaling_group"]["auto_scaling_group_name"] == "qateam-app-asg"
 
 
 def test_launch_template_data_goes_on_top_and_the_hop_limit_after(aws, capsys):
