@@ -532,8 +532,8 @@ def module_result(outcome: Outcome, shape) -> dict:
         launch_template_data=jsonable(request_data(final.get("launch_template_data"))) if final else None,
         source_launch_configuration=launch_configuration["LaunchConfigurationName"] if launch_configuration else None,
         # As amazon.aws.autoscaling_group_info returns a group (snake_case keys, times as strings).
-        auto_scaling_group=jsonable(camel_dict_to_snake_dict(outcome.auto_scaling_group))
-        if outcome.auto_scaling_group
-        else None,
+        auto_scaling_group=(
+            jsonable(camel_dict_to_snake_dict(outcome.auto_scaling_group)) if outcome.auto_scaling_group else None
+        ),
         diff=build_diff(outcome, shape),
     )

@@ -339,7 +339,6 @@ auto_scaling_group:
   type: dict
   sample:
     auto_scaling_group_name: qateam-app-asg
-    auto_scaling_group_arn: arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/qateam-app-asg
     launch_template:
       launch_template_name: my-lt-with-instance-profile
       version: $Default
