@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import partition_for_region
