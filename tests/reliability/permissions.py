@@ -54,7 +54,8 @@ UNSEEN = {
         "autoscaling:DescribeLifecycleHooks": (
             "only while teardown's rescue (a DeleteAutoScalingGroup whose answer was lost) still finds the deleted "
             "group listed: amazon.aws.autoscaling_group_info reads the hooks of each group it lists; the deploy "
-            "path reads the group through launch_template_profile, and in the suite's runs the group is gone at the first read"
+            "path reads the group through launch_template_profile, and in the suite's runs the group is gone at "
+            "the first read"
         ),
     },
     "cloudcred.ec2.launch_template_profile": {
