@@ -89,15 +89,11 @@ _value:
 def asg_instance_role_problem(variables, region, deployer_read=None):
     # Imported when called, not with the file: to find one filter of a collection, Ansible loads every filter file
     # of it, in the worker of every task that uses one, and these modules import boto3 (about 1 s).
-    import botocore.session
+    from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role import given_variables, input_problem
+    from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import request_shape
 
-    from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role import input_problem
-    from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import REQUEST_SHAPE
-
-    shape = botocore.session.get_session().get_service_model("ec2").shape_for(REQUEST_SHAPE)
-    # A variable set to omit (an AWX extra var "{{ ... or omit }}") is left out of the module's options, as unset.
-    given = {name: value for name, value in (variables or {}).items() if type(value).__name__ != "_OmitType"}
-    return input_problem(given, region=region, shape=shape, deployer_read=deployer_read) or ""
+    given = given_variables(variables)
+    return input_problem(given, region=region, shape=request_shape(), deployer_read=deployer_read) or ""
 
 
 class FilterModule:

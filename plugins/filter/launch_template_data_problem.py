@@ -57,15 +57,12 @@ def launch_template_data_problem(data, require_imdsv2=True):
     """The first rule ``data`` breaks, as a message starting with ``launch_template_data``; '' when none."""
     # Imported when called, not with the file: to find one filter of a collection, Ansible loads every filter file
     # of it, in the worker of every task that uses one, and _launch_template imports boto3 (about 1 s).
-    import botocore.session
-
     from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
-        REQUEST_SHAPE,
         launch_template_data_input_problem,
+        request_shape,
     )
 
-    shape = botocore.session.get_session().get_service_model("ec2").shape_for(REQUEST_SHAPE)
-    return launch_template_data_input_problem(data, require_imdsv2=bool(require_imdsv2), shape=shape) or ""
+    return launch_template_data_input_problem(data, require_imdsv2=bool(require_imdsv2), shape=request_shape()) or ""
 
 
 class FilterModule:

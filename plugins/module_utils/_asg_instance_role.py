@@ -7,7 +7,8 @@
 first problem naming the VARIABLE. The rules of module options are the modules' own (``desired_state`` of
 iam_instance_role, ``first_option_problem`` of launch_template_profile, the rules of ``_validation``), called with
 the role's values; each names the refused option, and ``_asg_instance_role_report.refusal`` tells it as the role's
-variable. The deployer's existence is read before (amazon.aws.iam_policy_info) and judged here too.
+variable. :func:`check` is the role's first task (the action cloudcred.ec2.asg_instance_role_check): those rules,
+then the deployer's PassRole policy read (:func:`read_deployer_policy`), a missing deployer judged here too.
 (The role's other decision, the group's drift, is in ``_group_drift``, which imports nothing heavy: the role
 evaluates it in several tasks' conditions.)
 
@@ -19,9 +20,14 @@ from __future__ import annotations
 import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role_report import PREFIX, refusal
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import partition_for_region
+from ansible_collections.cloudcred.ec2.plugins.module_utils._iam import (
+    get_iam_principal_policy,
+    list_iam_principal_policies,
+)
 from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role import (
     IamInstanceRoleError,
     desired_state,
@@ -29,6 +35,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role i
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
     first_option_problem,
     launch_template_data_input_problem,
+    request_shape,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
     ROLE_NAME_MAX,
@@ -44,6 +51,13 @@ NO_REGION = (
 
 
 # --- the role's input -------------------------------------------------------------------------------------------
+
+
+def given_variables(variables) -> dict:
+    """The variables as given: one set to omit (an AWX extra var "{{ ... or omit }}") is left out, as unset, the way
+    a module leaves out an omitted option. (Ansible's omit placeholder, known by its type's name: no controller
+    import here.)"""
+    return {name: value for name, value in (variables or {}).items() if type(value).__name__ != "_OmitType"}
 
 
 def _given(variables: dict, name: str, default=None):
@@ -141,6 +155,68 @@ def deployer_problem(deployer, read: dict | None) -> str | None:
             f"create it first or leave {PREFIX}deployer out"
         )
     return message or "unreadable"
+
+
+def read_deployer_policy(client, deployer: dict, policy_name: str) -> dict:
+    """The deployer's inline policy ``policy_name``, in amazon.aws.iam_policy_info's result shape (what
+    :func:`deployer_problem` judges and the role's ``asg_instance_role__deployer_document`` reads).
+
+    One call (Get*Policy) when the policy is there, as on every rerun; IAM answers ``NoSuchEntity`` both for a missing
+    policy and for a missing principal, and only then does a second call (List*Policies) tell them apart.
+    """
+    kind, name = deployer.get("type"), deployer.get("name")
+    try:
+        document = get_iam_principal_policy(client, kind, name, policy_name)
+        if document is not None:
+            return {
+                "all_policy_names": [policy_name],
+                "policies": [{"policy_name": policy_name, "policy_document": document}],
+            }
+        names = list_iam_principal_policies(client, kind, name)
+    except AnsibleAWSError as error:
+        return {"failed": True, "msg": f"{error.message}: {error.exception}" if error.exception else error.message}
+    if names is None:  # IAM's own words for it (NoSuchEntity)
+        return {"failed": True, "msg": f"NoSuchEntity: The {kind} with name {name} cannot be found."}
+    return {"all_policy_names": names, "policies": []}
+
+
+def check(variables: dict, *, region: str | None, shape, policy_name: str, iam) -> tuple[str | None, dict | None]:
+    """The role's first task: (problem, what was read of the deployer). The input rules first, with no call; then,
+    with ``state: present`` and a deployer, its policy ``policy_name`` (:func:`read_deployer_policy`, on the client
+    ``iam()`` returns, made only then), a deployer that cannot be read being the problem."""
+    problem = input_problem(variables, region=region, shape=shape)
+    deployer = _given(variables, "deployer")
+    if problem or not deployer or variables.get(PREFIX + "state", "present") != "present":
+        return problem, None
+    read = read_deployer_policy(iam(), deployer, policy_name)
+    return deployer_problem(deployer, read), read
+
+
+def deployer_policy_name(variables: dict) -> str:
+    """The deployer's PassRole policy's name: asg_instance_role_deployer_policy_name, else ``<role name>-passrole``."""
+    return str(_given(variables, "deployer_policy_name") or f"{variables.get(PREFIX + 'name')}-passrole")
+
+
+# cloudcred.ec2.asg_instance_role_check's own option (its module and its action plugin).
+CHECK_ARGUMENT_SPEC = dict(variables=dict(type="dict", required=True))
+
+
+def check_result(params: dict, *, region: str | None, iam, shape=None) -> dict:
+    """The result of cloudcred.ec2.asg_instance_role_check (its action plugin and its module): :func:`check` of
+    ``params["variables"]``, failed with the problem's message when there is one."""
+    variables = given_variables(params["variables"])
+    policy_name = deployer_policy_name(variables)
+    problem, read = check(variables, region=region, shape=shape or request_shape(), policy_name=policy_name, iam=iam)
+    policies = (read or {}).get("policies") or [{}]
+    result = dict(
+        changed=False,
+        deployer_policy_name=policy_name,
+        deployer_policy=policies[0].get("policy_document"),
+        deployer_read=read,
+    )
+    if problem:
+        result.update(failed=True, msg=problem)
+    return result
 
 
 # The role's defaults (defaults/main.yml), in the order the rule compares them.

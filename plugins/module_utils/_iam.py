@@ -150,6 +150,35 @@ def delete_iam_role_policy(client, role, policy_name):
     return True
 
 
+# --- inline policies of a user, group or role (the deployer) -----------------------------------
+
+# The calls and the name parameter for each kind of principal that can hold an inline policy.
+_PRINCIPAL_POLICY_CALLS = {
+    "user": ("get_user_policy", "list_user_policies", "UserName"),
+    "group": ("get_group_policy", "list_group_policies", "GroupName"),
+    "role": ("get_role_policy", "list_role_policies", "RoleName"),
+}
+
+
+@IAMErrorHandler.list_error_handler("get inline policy {policy_name} of {principal_type} {name}")
+@AWSRetry.jittered_backoff()
+def get_iam_principal_policy(client, principal_type, name, policy_name):
+    """The inline policy's document as a dict; None when IAM says ``NoSuchEntity``, which it says both for a
+    missing policy and for a missing principal (:func:`list_iam_principal_policies` tells them apart)."""
+    get, _list, key = _PRINCIPAL_POLICY_CALLS[principal_type]
+    answer = getattr(client, get)(**{key: name, "PolicyName": policy_name})
+    return decoded_policy_document(answer["PolicyDocument"])
+
+
+@IAMErrorHandler.list_error_handler("list inline policies of {principal_type} {name}")
+@AWSRetry.jittered_backoff()
+def list_iam_principal_policies(client, principal_type, name):
+    """The names of the principal's inline policies (first page: enough to know it exists); None when the
+    principal does not exist."""
+    _get, list_, key = _PRINCIPAL_POLICY_CALLS[principal_type]
+    return getattr(client, list_)(**{key: name})["PolicyNames"]
+
+
 # --- managed policies --------------------------------------------------------------------------
 
 

@@ -46,6 +46,15 @@ DEFAULT_VERSION = "$Default"
 LATEST_VERSION = "$Latest"
 REQUEST_SHAPE = "RequestLaunchTemplateData"
 
+
+def request_shape():
+    """botocore's ``RequestLaunchTemplateData`` shape from the installed EC2 model: the keys and types a version's
+    data may have, for checking input with no client and no credentials."""
+    import botocore.session  # pylint: disable=import-outside-toplevel
+
+    return botocore.session.get_session().get_service_model("ec2").shape_for(REQUEST_SHAPE)
+
+
 # --- input rules -------------------------------------------------------------------------------
 
 # EC2 ids are lt- and 17 hex digits today; older resources have 8.

@@ -61,6 +61,13 @@ UNSEEN = {
     "cloudcred.ec2.launch_template_profile": {
         "autoscaling:DescribeLaunchConfigurations": _FROM_LAUNCH_CONFIGURATION,
     },
+    "cloudcred.ec2.asg_instance_role_check": {
+        **{
+            f"iam:{verb}{kind}Polic{end}": _DEPLOYER_KINDS
+            for verb, end in (("Get", "y"), ("List", "ies"))
+            for kind in ("Group", "Role")
+        },
+    },
     PREFLIGHT: {"iam:SimulatePrincipalPolicy": _SIMULATOR},
     "cloudcred.ec2.asg_instance_refresh": {
         "ec2:DescribeLaunchTemplates": "only when launch_template_version is omitted; the role always gives it",
