@@ -1,19 +1,16 @@
 # Copyright: cloudcred.ec2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cloudcred.ec2.asg_instance_role_check: the role's first task, as its action plugin (on the controller) and as its
-module, against moto; and the read and the decision under them (module_utils/_asg_instance_role.py)."""
+"""cloudcred.ec2.asg_instance_role_check, the role's first task, against moto: its module, and the read and the decision
+under it (module_utils/_asg_instance_role.py). Its action plugin (the module in the task's worker) is
+tests/unit/plugins/plugin_utils/test_in_worker.py's."""
 
 import json
-import os
-from unittest.mock import MagicMock
 
 import boto3
 import pytest
-from ansible.errors import AnsibleActionFail
 from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
-from ansible_collections.cloudcred.ec2.plugins.action import asg_instance_role_check as action
 from ansible_collections.cloudcred.ec2.plugins.module_utils import _asg_instance_role as rules
 from ansible_collections.cloudcred.ec2.plugins.modules import asg_instance_role_check as module
 
@@ -166,43 +163,3 @@ def test_the_module_reads_the_policy(iam, capsys):
 def test_the_module_fails_on_a_missing_deployer(iam, capsys):
     result = run_module(capsys, variables=dict(VARIABLES, asg_instance_role_deployer={"type": "user", "name": "x"}))
     assert result["failed"] and result["msg"].startswith("asg_instance_role_deployer: the user x does not exist")
-
-
-# --- the action plugin ------------------------------------------------------------------------------------------
-
-
-def run_action(args, environment=None, check_mode=False):
-    task = MagicMock(args=args, environment=environment, check_mode=check_mode, async_val=0)
-    templar = MagicMock()
-    templar.template.side_effect = lambda value: value
-    plugin = action.ActionModule(task, MagicMock(), MagicMock(), MagicMock(), templar, MagicMock())
-    return plugin.run(task_vars={})
-
-
-@pytest.mark.parametrize("check_mode", [False, True])
-def test_the_action_reads_on_the_controller(iam, check_mode):
-    give(iam, "user", "qa-deployer")
-    result = run_action({"variables": VARIABLES, "region": REGION}, check_mode=check_mode)
-    assert result["deployer_policy"] == DOCUMENT and not result.get("failed")
-
-
-def test_the_action_fails_naming_the_variable_before_making_a_client(monkeypatch):
-    monkeypatch.setattr(action._Connection, "client", lambda *_a, **_k: no_client())
-    result = run_action({"variables": dict(VARIABLES, asg_instance_role_passrole_prefix="*"), "region": REGION})
-    assert result["failed"] and result["msg"].startswith("asg_instance_role_passrole_prefix")
-
-
-def test_the_action_takes_the_region_from_the_tasks_environment_and_leaves_os_environ_as_it_was(iam, monkeypatch):
-    monkeypatch.delenv("AWS_REGION", raising=False)
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    give(iam, "user", "qa-deployer")
-    before = dict(os.environ)
-    assert run_action({"variables": VARIABLES})["msg"] == rules.NO_REGION
-    result = run_action({"variables": VARIABLES}, environment=[{"AWS_REGION": REGION}])
-    assert result["deployer_policy"] == DOCUMENT
-    assert dict(os.environ) == before
-
-
-def test_the_action_refuses_an_unknown_option():
-    with pytest.raises(AnsibleActionFail, match="unsupported|Unsupported"):
-        run_action({"variables": VARIABLES, "region": REGION, "wait": True})

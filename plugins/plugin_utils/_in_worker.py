@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run one of this collection's modules inside the task's worker on the controller, when that is the same as running it.
+
+Why: a module run on ``connection: local`` costs a new Python interpreter, the AnsiballZ payload unpacked, then
+``import boto3`` and the module's imports (about 0.6 s of each 0.9 s no-change task here); inside the worker,
+forked from ``ansible-playbook`` after it loaded this action plugin (and so boto3 and the module's code), it costs
+the module's clients and its calls. ansible.netcommon does the same for network modules ("direct execution",
+its ``import_modules`` option); ansible-core 2.19.1 gave ``AnsibleModule._record_module_result`` for it.
+
+When: only where the module would run on this very Python, with nothing between: the ``local`` connection, not
+delegated, no ``become``, no ``async``, the host's ``ansible_python_interpreter`` this controller's Python (the
+implicit ``localhost`` has it; so has a host with ``ansible_python_interpreter: "{{ ansible_playbook_python }}"``),
+an ansible-core whose module result hook and result parser this was written against, and the variable
+``cloudcred_ec2_in_worker`` not false. Anywhere else the module runs as any module does.
+
+The run itself is the module's: its ``main()``, its argument spec, its check mode and its result, serialized and
+parsed as ansible-core does for a module on a host; the task's ``environment`` is in ``os.environ`` while it runs.
+Private to this collection (leading underscore): no compatibility promise.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import os
+import sys
+from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
+
+from ansible.module_utils import basic
+from ansible.module_utils.common import json as module_json
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.utils.display import Display
+
+display = Display()
+
+# The serialization profile of a Python module built on AnsibleModule (what AnsiballZ gives it).
+PROFILE = "legacy"
+OPT_OUT = "cloudcred_ec2_in_worker"
+
+
+def _core_supports_it() -> bool:
+    """The ansible-core API this was written against (2.19.1 and later): the module result hook, and a result
+    parser that takes the serialization profile."""
+    parse = getattr(ActionBase, "_parse_returned_data", None)
+    return hasattr(basic.AnsibleModule, "_record_module_result") and (
+        parse is not None and "profile" in inspect.signature(parse).parameters
+    )
+
+
+@contextmanager
+def task_environment(variables: dict):
+    """The task's ``environment`` in os.environ while the module runs (a module on the host gets it; its options'
+    fallbacks and botocore read it there), then os.environ as it was."""
+    saved = dict(os.environ)
+    os.environ.update({name: str(value) for name, value in variables.items()})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
+def module_arguments(arguments: dict):
+    """The arguments where AnsibleModule reads them (what AnsiballZ hands a module), then as they were."""
+    encoder = module_json.get_module_encoder(PROFILE, module_json.Direction.CONTROLLER_TO_MODULE)
+    saved = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE)
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": arguments}, cls=encoder).encode()
+    basic._ANSIBLE_PROFILE = PROFILE
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = saved
+
+
+class InWorkerModuleAction(NormalAction):
+    """The action of one module (``MODULE``, its FQCN; ``MAIN``, its ``main``): in the worker when eligible, else
+    ansible-core's own action for a module (``normal``: check mode, async, the remote tmp)."""
+
+    MODULE: str = ""
+    MAIN = None
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        reason = self.not_in_worker_because(task_vars)
+        if reason:
+            display.vvvv(f"{self.MODULE}: runs as a module ({reason})")
+            return super().run(tmp, task_vars)
+        result = ActionBase.run(self, tmp, task_vars)  # the checks every action makes (check mode, async, args)
+        result.update(self._run_in_worker(task_vars))
+        return result
+
+    def not_in_worker_because(self, task_vars: dict) -> str | None:
+        """Why the module must run as a module here; None when running it in this worker is the same."""
+        if not boolean(task_vars.get(OPT_OUT, True), strict=False):
+            return f"{OPT_OUT} is false"
+        if getattr(self._connection, "transport", None) not in ("local", "ansible.builtin.local"):
+            return "not the local connection"
+        if self._task.delegate_to or self._play_context.become or self._task.async_val:
+            return "delegate_to, become or async"
+        interpreter = self._templar.template(task_vars.get("ansible_python_interpreter"))
+        if not interpreter or os.path.abspath(str(interpreter)) != os.path.abspath(sys.executable):
+            return f"the host's Python {interpreter!r} is not the controller's {sys.executable}"
+        if not _core_supports_it():
+            return "an ansible-core without the module result hook"
+        return None
+
+    def _run_in_worker(self, task_vars: dict) -> dict:
+        arguments = dict(self._task.args)
+        self._update_module_args(self.MODULE, arguments, task_vars)
+        environment = {}
+        self._compute_environment_string(environment)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        captured = (redirect_stdout(stdout), redirect_stderr(stderr))
+        with task_environment(environment), module_arguments(arguments), captured[0], captured[1], suppress(SystemExit):
+            type(self).MAIN()  # exit_json and fail_json print the result, as on a host, and exit
+        # Parsed as ansible-core parses a module's output on a host: its profile, warnings and deprecations.
+        answer = dict(rc=0, stdout=stdout.getvalue(), stderr=stderr.getvalue())
+        answer.update(stdout_lines=answer["stdout"].splitlines(), stderr_lines=answer["stderr"].splitlines())
+        parsed = self._parse_returned_data(answer, PROFILE)
+        parsed.remove_internal_keys()
+        return parsed.as_result_dict(for_round_trip=True)

@@ -1,0 +1,121 @@
+# Copyright: cloudcred.ec2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""plugin_utils/_in_worker.py: a module of this collection run inside the task's worker, and only where that is the
+same as running it on the host; otherwise the module runs as a module. Real local connection and templar, moto."""
+
+import json
+import os
+import sys
+from unittest.mock import MagicMock
+
+import boto3
+import pytest
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play_context import PlayContext
+from ansible.plugins.loader import connection_loader
+from ansible.template import Templar
+from moto import mock_aws
+
+from ansible_collections.cloudcred.ec2.plugins.action import asg_instance_role_check, iam_instance_role
+from ansible_collections.cloudcred.ec2.plugins.plugin_utils import _in_worker
+
+REGION = "us-east-1"
+DOCUMENT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}
+VARIABLES = {
+    "asg_instance_role_name": "qateam-app",
+    "asg_instance_role_deployer": {"type": "user", "name": "qa-deployer"},
+    "asg_instance_role_launch_template_name": "my-lt-with-instance-profile",
+    "asg_instance_role_launch_template_data": {"ImageId": "ami-04d5cc9b88example", "InstanceType": "t2.micro"},
+}
+HERE = {"ansible_python_interpreter": sys.executable}
+AS_A_MODULE = {"changed": False, "ran": "as a module"}
+
+
+@pytest.fixture
+def iam(moto_credentials):
+    with mock_aws():
+        client = boto3.client("iam", region_name=REGION)
+        client.create_user(UserName="qa-deployer")
+        client.put_user_policy(
+            UserName="qa-deployer", PolicyName="qateam-app-passrole", PolicyDocument=json.dumps(DOCUMENT)
+        )
+        yield client
+
+
+def action_of(plugin, args, *, transport="local", check_mode=False, environment=None, become=False, **task):
+    play_context = PlayContext()
+    play_context.become = become
+    connection = connection_loader.get("local", play_context, None)
+    if transport != "local":
+        connection = MagicMock(transport=transport)
+    attributes = dict(delegate_to=None, async_val=0, diff=False, no_log=False, action=plugin.ActionModule.MODULE)
+    attributes.update(task)
+    task = MagicMock(args=args, check_mode=check_mode, environment=environment, **attributes)
+    action = plugin.ActionModule(
+        task, connection, play_context, DataLoader(), Templar(loader=DataLoader()), MagicMock()
+    )
+    action._execute_module = MagicMock(return_value=dict(AS_A_MODULE))
+    return action
+
+
+def test_the_module_runs_in_the_worker_with_its_result(iam):
+    action = action_of(asg_instance_role_check, {"variables": VARIABLES, "region": REGION})
+    result = action.run(task_vars=dict(HERE))
+    action._execute_module.assert_not_called()
+    assert result["deployer_policy"] == DOCUMENT and not result.get("failed")
+    assert not any(key.startswith("_ansible") for key in result)
+
+
+def test_a_failing_module_fails_the_task_with_its_message(iam):
+    variables = dict(VARIABLES, asg_instance_role_deployer={"type": "user", "name": "nobody"})
+    result = action_of(asg_instance_role_check, {"variables": variables, "region": REGION}).run(task_vars=dict(HERE))
+    assert result["failed"] and result["msg"].startswith("asg_instance_role_deployer: the user nobody does not exist")
+
+
+def test_check_mode_reaches_the_module(iam):
+    args = {"name": "billing-app", "region": REGION}
+    result = action_of(iam_instance_role, args, check_mode=True).run(task_vars=dict(HERE))
+    assert result["changed"] and result["actions"][:1] == ["CreateRole"]
+    assert iam.list_roles()["Roles"] == []  # check mode wrote nothing
+    result = action_of(iam_instance_role, args).run(task_vars=dict(HERE))
+    assert result["changed"] and iam.get_role(RoleName="billing-app")
+
+
+def test_the_tasks_environment_is_the_modules_and_only_while_it_runs(iam, monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    before = dict(os.environ)
+    result = action_of(asg_instance_role_check, {"variables": VARIABLES}).run(task_vars=dict(HERE))
+    assert result["msg"].startswith("No AWS region")
+    result = action_of(asg_instance_role_check, {"variables": VARIABLES}, environment=[{"AWS_REGION": REGION}]).run(
+        task_vars=dict(HERE)
+    )
+    assert result["deployer_policy"] == DOCUMENT
+    assert dict(os.environ) == before
+
+
+@pytest.mark.parametrize(
+    "task_vars, options, reason",
+    [
+        ({**HERE, "cloudcred_ec2_in_worker": "false"}, {}, "cloudcred_ec2_in_worker is false"),
+        (HERE, {"transport": "ssh"}, "not the local connection"),
+        (HERE, {"delegate_to": "bastion"}, "delegate_to, become or async"),
+        (HERE, {"become": True}, "delegate_to, become or async"),
+        (HERE, {"async_val": 60}, "delegate_to, become or async"),
+        ({"ansible_python_interpreter": "/usr/bin/python3.9"}, {}, "is not the controller's"),
+        ({}, {}, "is not the controller's"),
+    ],
+    ids=["opted out", "ssh", "delegated", "become", "async", "another python", "interpreter discovery"],
+)
+def test_anywhere_else_the_module_runs_as_a_module(task_vars, options, reason):
+    action = action_of(asg_instance_role_check, {"variables": VARIABLES}, **options)
+    assert reason in action.not_in_worker_because(dict(task_vars))
+    assert action.run(task_vars=dict(task_vars)) == {**AS_A_MODULE}
+    action._execute_module.assert_called_once()  # ansible-core's module run, of the task's action
+    assert action._task.action == "cloudcred.ec2.asg_instance_role_check"
+
+
+def test_an_ansible_core_without_the_hook_runs_the_module_as_a_module(monkeypatch):
+    monkeypatch.delattr(_in_worker.basic.AnsibleModule, "_record_module_result")
+    action = action_of(asg_instance_role_check, {"variables": VARIABLES})
+    assert action.not_in_worker_because(dict(HERE)) == "an ansible-core without the module result hook"
