@@ -52,6 +52,15 @@ def _core_supports_it() -> bool:
     )
 
 
+def _same_python(interpreter: str, controller: str) -> bool:
+    """The same Python: the same binary, in the same directory (``python`` and ``python3.12`` of one virtualenv are;
+    two virtualenvs made from one Python have the same binary but not the same packages)."""
+    paths = (os.path.abspath(os.path.expanduser(interpreter)), os.path.abspath(controller))
+    return os.path.dirname(paths[0]) == os.path.dirname(paths[1]) and os.path.realpath(paths[0]) == os.path.realpath(
+        paths[1]
+    )
+
+
 @contextmanager
 def task_environment(variables: dict):
     """The task's ``environment`` in os.environ while the module runs (a module on the host gets it; its options'
@@ -104,7 +113,7 @@ class InWorkerModuleAction(NormalAction):
         if self._task.delegate_to or self._play_context.become or self._task.async_val:
             return "delegate_to, become or async"
         interpreter = self._templar.template(task_vars.get("ansible_python_interpreter"))
-        if not interpreter or os.path.abspath(str(interpreter)) != os.path.abspath(sys.executable):
+        if not interpreter or not _same_python(str(interpreter), sys.executable):
             return f"the host's Python {interpreter!r} is not the controller's {sys.executable}"
         if not _core_supports_it():
             return "an ansible-core without the module result hook"

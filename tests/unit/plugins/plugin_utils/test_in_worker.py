@@ -103,9 +103,11 @@ def test_the_tasks_environment_is_the_modules_and_only_while_it_runs(iam, monkey
         (HERE, {"become": True}, "delegate_to, become or async"),
         (HERE, {"async_val": 60}, "delegate_to, become or async"),
         ({"ansible_python_interpreter": "/usr/bin/python3.9"}, {}, "is not the controller's"),
+        # another virtualenv made from the same Python: the same binary, other packages
+        ({"ansible_python_interpreter": "/elsewhere/venv/bin/python"}, {}, "is not the controller's"),
         ({}, {}, "is not the controller's"),
     ],
-    ids=["opted out", "ssh", "delegated", "become", "async", "another python", "interpreter discovery"],
+    ids=["opted out", "ssh", "delegated", "become", "async", "another python", "another venv", "interpreter discovery"],
 )
 def test_anywhere_else_the_module_runs_as_a_module(task_vars, options, reason):
     action = action_of(asg_instance_role_check, {"variables": VARIABLES}, **options)
@@ -113,6 +115,25 @@ def test_anywhere_else_the_module_runs_as_a_module(task_vars, options, reason):
     assert action.run(task_vars=dict(task_vars)) == {**AS_A_MODULE}
     action._execute_module.assert_called_once()  # ansible-core's module run, of the task's action
     assert action._task.action == "cloudcred.ec2.asg_instance_role_check"
+
+
+def test_another_name_of_the_controllers_python_in_its_directory_is_the_same(tmp_path):
+    assert _in_worker._same_python(sys.executable, sys.executable)
+    other = tmp_path / "python"
+    other.symlink_to(os.path.realpath(sys.executable))
+    assert not _in_worker._same_python(str(other), sys.executable)  # same binary, another directory
+    names = [
+        n for n in ("python", "python3", f"python3.{sys.version_info.minor}") if n != os.path.basename(sys.executable)
+    ]
+    sibling = next(
+        (
+            os.path.join(os.path.dirname(sys.executable), n)
+            for n in names
+            if os.path.exists(os.path.join(os.path.dirname(sys.executable), n))
+        ),
+        None,
+    )
+    assert sibling and _in_worker._same_python(sibling, sys.executable)
 
 
 def test_an_ansible_core_without_the_hook_runs_the_module_as_a_module(monkeypatch):
