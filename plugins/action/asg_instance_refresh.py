@@ -22,6 +22,8 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._instance_refresh im
     failure_message,
     progress_line,
 )
+from ansible_collections.cloudcred.ec2.plugins.modules.asg_instance_refresh import main
+from ansible_collections.cloudcred.ec2.plugins.plugin_utils._in_worker import InWorkerModuleAction
 
 display = Display()
 
@@ -33,9 +35,14 @@ WAIT_OPTIONS = ("wait", "wait_timeout", "poll_interval")
 MAX_ROUNDS = 4
 
 
-class ActionModule(ActionBase):
+class ActionModule(InWorkerModuleAction):
+    # The decision is the module's, run in the task's worker where that is the same as on the host (_in_worker.py).
+    MODULE = MODULE
+    MAIN = main
+    _supports_async = False  # it waits itself
+
     def run(self, tmp=None, task_vars=None):
-        super().run(tmp, task_vars)
+        ActionBase.run(self, tmp, task_vars)  # the checks every action makes; the module runs below
         args = dict(self._task.args)
         wait = boolean(args.get("wait", True), strict=False)
         timeout = int(args.get("wait_timeout", 3600))
@@ -45,7 +52,7 @@ class ActionModule(ActionBase):
         waited_for = []
         result = {}
         for _round in range(MAX_ROUNDS):
-            result = self._execute_module(MODULE, module_args=args, task_vars=task_vars)
+            result = self.run_module(args, task_vars)
             refresh = result.get("instance_refresh")
             if result.get("failed") or not wait or self._task.check_mode or not result.get("needed"):
                 break
@@ -71,7 +78,7 @@ class ActionModule(ActionBase):
 
     def _look_again(self, result: dict, args: dict, task_vars) -> None:
         """After a successful refresh: the instances as they now are, and a warning if some are still behind."""
-        after = self._execute_module(MODULE, module_args={**args, "wait": False}, task_vars=task_vars)
+        after = self.run_module({**args, "wait": False}, task_vars)
         if after.get("failed"):
             result.setdefault("warnings", []).append(f"Reading the group after the refresh: {after.get('msg')}")
             return

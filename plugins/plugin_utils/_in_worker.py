@@ -101,8 +101,15 @@ class InWorkerModuleAction(NormalAction):
             display.vvvv(f"{self.MODULE}: runs as a module ({reason})")
             return super().run(tmp, task_vars)
         result = ActionBase.run(self, tmp, task_vars)  # the checks every action makes (check mode, async, args)
-        result.update(self._run_in_worker(task_vars))
+        result.update(self._run_in_worker(dict(self._task.args), task_vars))
         return result
+
+    def run_module(self, module_args: dict, task_vars: dict) -> dict:
+        """This action's module with ``module_args`` (for an action that runs it more than once): in the worker when
+        eligible, else as a module."""
+        if self.not_in_worker_because(task_vars):
+            return self._execute_module(self.MODULE, module_args=dict(module_args), task_vars=task_vars)
+        return self._run_in_worker(dict(module_args), task_vars)
 
     def not_in_worker_because(self, task_vars: dict) -> str | None:
         """Why the module must run as a module here; None when running it in this worker is the same."""
@@ -119,8 +126,7 @@ class InWorkerModuleAction(NormalAction):
             return "an ansible-core without the module result hook"
         return None
 
-    def _run_in_worker(self, task_vars: dict) -> dict:
-        arguments = dict(self._task.args)
+    def _run_in_worker(self, arguments: dict, task_vars: dict) -> dict:
         self._update_module_args(self.MODULE, arguments, task_vars)
         environment = {}
         self._compute_environment_string(environment)

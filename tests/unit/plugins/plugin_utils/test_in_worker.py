@@ -16,7 +16,11 @@ from ansible.plugins.loader import connection_loader
 from ansible.template import Templar
 from moto import mock_aws
 
-from ansible_collections.cloudcred.ec2.plugins.action import asg_instance_role_check, iam_instance_role
+from ansible_collections.cloudcred.ec2.plugins.action import (
+    asg_instance_refresh,
+    asg_instance_role_check,
+    iam_instance_role,
+)
 from ansible_collections.cloudcred.ec2.plugins.plugin_utils import _in_worker
 
 REGION = "us-east-1"
@@ -140,3 +144,20 @@ def test_an_ansible_core_without_the_hook_runs_the_module_as_a_module(monkeypatc
     monkeypatch.delattr(_in_worker.basic.AnsibleModule, "_record_module_result")
     action = action_of(asg_instance_role_check, {"variables": VARIABLES})
     assert action.not_in_worker_because(dict(HERE)) == "an ansible-core without the module result hook"
+
+
+def test_the_refresh_decides_in_the_worker(iam):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.create_launch_template(LaunchTemplateName="web-lt", LaunchTemplateData={"ImageId": "ami-12c6146b"})
+    boto3.client("autoscaling", region_name=REGION).create_auto_scaling_group(
+        AutoScalingGroupName="web-asg",
+        LaunchTemplate={"LaunchTemplateName": "web-lt", "Version": "$Default"},
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=[f"{REGION}a"],
+    )
+    args = {"name": "web-asg", "launch_template_name": "web-lt", "launch_template_version": "1", "region": REGION}
+    action = action_of(asg_instance_refresh, args)
+    result = action.run(task_vars=dict(HERE))
+    action._execute_module.assert_not_called()  # no module run: the decision ran here, and no refresh to follow
+    assert result["changed"] is False and result["needed"] is False and not result.get("failed")
