@@ -453,7 +453,7 @@ def _minus(calls: list[str], floor: tuple[str, ...]) -> list[str]:
 
 
 def time_split(run: Run) -> dict:
-    """Seconds of a run: start-up, AWS module runs (each with its calls), local tasks, wrap-up."""
+    """Seconds of a run: start-up, AWS tasks (each with its calls), local tasks, wrap-up."""
     tasks = per_task(run)
     first = tasks[0]["start"] if tasks else run.started + run.seconds
     last = max((t.get("end", t["start"]) for t in tasks), default=first)
@@ -506,7 +506,7 @@ def left_notes(res: Results) -> list[str]:
         mod_s = sum(t["seconds"] for t in modules)
         out.append(
             f"- **Seconds, no-change rerun, {side}** (last run, {runs[-1].seconds:.2f} s): start-up "
-            f"{split['startup']:.2f} s; {_n(len(modules), 'AWS module run')} {mod_s:.2f} s "
+            f"{split['startup']:.2f} s; {_n(len(modules), 'AWS task')} {mod_s:.2f} s "
             f"({', '.join(f'{t['action'].split('.')[-1]} {t['seconds']:.2f}' for t in modules)}); "
             f"{_n(len(split['local']), 'other task')} (argument checks, asserts, set_fact, includes, skipped "
             f"tasks) {split['local_s']:.2f} s; wrap-up {split['wrapup']:.2f} s."
@@ -514,12 +514,12 @@ def left_notes(res: Results) -> list[str]:
     if len(splits) == 2:  # noqa: PLR2004 - both sides
         k_ours, k_base = len(splits["ours"]["modules"]), len(splits["baseline"]["modules"])
         out.append(
-            "- Each AWS module run costs a Python interpreter, the AnsiballZ loader, boto3 and the collections' "
-            "module_utils (see the payload table below) plus Ansible's per-task work: that, not the API calls "
-            "(milliseconds each on the emulator), is where the seconds of a run go. With "
-            f"{k_ours} module runs to the baseline's {k_base}, ours/baseline is about {k_ours / k_base:.2f} at "
-            f"equal cost per module run, plus our other tasks ({splits['ours']['local_s']:.2f} s). Half the "
-            f"baseline's time needs at most {k_base // 2} module runs and next to no other tasks."
+            "- An amazon.aws task is a module run: a Python interpreter, the AnsiballZ loader, boto3 and the "
+            "collections' module_utils (see the payload table below) plus Ansible's per-task work; this "
+            "collection's modules, on the controller's Python, run in the task's worker instead (no interpreter, no "
+            "imports: docs/user-guide.md, \"Where the modules run\"). That, not the API calls (milliseconds each on "
+            f"the emulator), is where the seconds of a run go: ours has {k_ours} AWS tasks to the baseline's "
+            f"{k_base}, and {splits['ours']['local_s']:.2f} s of other tasks."
         )
     return out
 

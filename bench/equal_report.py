@@ -134,9 +134,11 @@ def summary_table(results: dict, missing: dict, ns: list[int]) -> str:
 
 
 def time_split(run: Run) -> dict:
-    """A run's seconds: start-up, AWS module runs (count, seconds), other tasks (count, seconds).
+    """A run's seconds: start-up, AWS tasks (count, seconds), other tasks (count, seconds).
 
-    Module runs are counted per host result, so N applications run in parallel count N times.
+    AWS tasks are those of modules outside ansible.builtin: amazon.aws's module runs, and this collection's modules
+    (module runs, or on the controller's Python runs in the task's worker). Counted per host result, so N
+    applications run in parallel count N times.
     """
     tasks = per_task(run)
     first = tasks[0]["start"] if tasks else run.started + run.seconds
@@ -167,7 +169,7 @@ def _describe(side: str, run: Run, n: int) -> str:
         )
     split = time_split(run)
     return (
-        f"{side} {run.seconds:.2f} s: start-up {split['startup']:.2f} s, {split['module_runs']} AWS module runs "
+        f"{side} {run.seconds:.2f} s: start-up {split['startup']:.2f} s, {split['module_runs']} AWS tasks "
         f"({split['module_s']:.2f} s of tasks), {split['other_runs']} other task runs ({split['other_s']:.2f} s of "
         f"tasks), {run.n_calls} calls"
     )
@@ -201,8 +203,8 @@ def judge(target: Target, results: dict, missing: dict) -> Verdict:
 
 def cpu_floor(cpu: float | None, peer_seconds: float, target: Target, cores: int | None = None) -> str:
     """For many applications: the wall time ours' CPU seconds need on this machine's cores however many forks
-    run, as a ratio to the peer. Above the limit, no fork count can meet the target: the module runs themselves
-    (an interpreter, AnsiballZ, boto3 and its clients each) must become fewer or cheaper."""
+    run, as a ratio to the peer. Above the limit, no fork count can meet the target: the tasks themselves (a
+    worker each; a module run also an interpreter, AnsiballZ, boto3 and its clients) must become fewer or cheaper."""
     cores = cores or os.cpu_count() or 1
     if target.n == 1 or not cpu:
         return ""
@@ -349,9 +351,12 @@ applications:
 ```
 
 and `ansible-playbook -i applications.yml -f {forks} bench/equal/ours.yml`. Every application's variables
-can live in its host's variables instead of being computed from `bench_app`. Forks above the number of
-applications do nothing, and module runs are CPU-bound (an interpreter, boto3 and the module's imports
-each), so the gain levels off near the controller's cores: the forks table below measures it here.
+can live in its host's variables instead of being computed from `bench_app`. With the playbook's Python as
+each host's `ansible_python_interpreter`, this collection's modules run inside the task's worker on the
+controller instead of as a new Python each (docs/user-guide.md, "Where the modules run"); amazon.aws's run as
+modules. Forks above the number of applications do nothing, and the tasks are CPU-bound (each task a worker
+process, each module run an interpreter, boto3 and the module's imports), so the gain levels off near the
+controller's cores: the forks table below measures it here.
 Seconds per application (median run divided by N):
 """
 
