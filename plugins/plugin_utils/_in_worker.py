@@ -17,6 +17,8 @@ an ansible-core whose module result hook and result parser this was written agai
 
 The run itself is the module's: its ``main()``, its argument spec, its check mode and its result, serialized and
 parsed as ansible-core does for a module on a host; the task's ``environment`` is in ``os.environ`` while it runs.
+A module's warnings and deprecations, in the controller's process, go to Display, which the task executor
+gathers into the task's result (module_utils.common.warnings: ``is_controller``).
 Private to this collection (leading underscore): no compatibility promise.
 """
 
