@@ -5,6 +5,7 @@ same as running it on the host; otherwise the module runs as a module. Real loca
 
 import json
 import os
+import subprocess
 import sys
 from unittest.mock import MagicMock
 
@@ -161,3 +162,56 @@ def test_the_refresh_decides_in_the_worker(iam):
     result = action.run(task_vars=dict(HERE))
     action._execute_module.assert_not_called()  # no module run: the decision ran here, and no refresh to follow
     assert result["changed"] is False and result["needed"] is False and not result.get("failed")
+
+
+# --- botocore's models, read once a run ---------------------------------------------------------------------------
+
+
+def test_sessions_share_one_loader_and_read_a_model_once(monkeypatch):
+    import botocore.loaders
+    import botocore.session
+
+    assert _in_worker.share_botocore_loader()  # done when the plugin was imported; doing it again changes nothing
+    assert botocore.session.create_loader.shared_by_cloudcred
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    first, second = botocore.session.get_session(), botocore.session.get_session()
+    assert first.get_component("data_loader") is second.get_component("data_loader")
+    reads = []
+    original = botocore.loaders.JSONFileLoader.load_file
+    monkeypatch.setattr(
+        botocore.loaders.JSONFileLoader, "load_file", lambda self, path: reads.append(path) or original(self, path)
+    )
+    for session in (first, second):
+        session.create_client("ec2", region_name=REGION, aws_access_key_id="-", aws_secret_access_key="-")
+    assert len([path for path in reads if "/ec2/" in path]) <= 1  # the first session's, at most
+
+
+def test_the_models_are_read_when_the_plugin_is_imported():
+    # In a new interpreter: importing the plugin (as ansible-playbook does before it forks the task's worker) reads
+    # EC2's model, so that a client made afterwards reads none of it.
+    code = """
+import sys
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+_AnsibleCollectionFinder(paths=sys.argv[1:])._install()
+import botocore.loaders, botocore.session
+import ansible_collections.cloudcred.ec2.plugins.plugin_utils._in_worker
+reads = []
+original = botocore.loaders.JSONFileLoader.load_file
+botocore.loaders.JSONFileLoader.load_file = lambda self, path: reads.append(path) or original(self, path)
+botocore.session.get_session().create_client("ec2", region_name="us-east-1", aws_access_key_id="-",
+                                             aws_secret_access_key="-")
+print(len([path for path in reads if "/ec2/" in path]))
+"""
+    paths = [path for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if path]
+    environment = {key: value for key, value in os.environ.items() if key != "AWS_DATA_PATH"}
+    answer = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True, env=environment)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == "0"
+
+
+def test_another_data_path_has_its_own_loader(monkeypatch, tmp_path):
+    import botocore.session
+
+    default = botocore.session.get_session().get_component("data_loader")
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    assert botocore.session.get_session().get_component("data_loader") is not default
