@@ -517,7 +517,7 @@ def left_notes(res: Results) -> list[str]:
             "- An amazon.aws task is a module run: a Python interpreter, the AnsiballZ loader, boto3 and the "
             "collections' module_utils (see the payload table below) plus Ansible's per-task work; this "
             "collection's modules, on the controller's Python, run in the task's worker instead (no interpreter, no "
-            "imports: docs/user-guide.md, \"Where the modules run\"). That, not the API calls (milliseconds each on "
+            'imports: docs/user-guide.md, "Where the modules run"). That, not the API calls (milliseconds each on '
             f"the emulator), is where the seconds of a run go: ours has {k_ours} AWS tasks to the baseline's "
             f"{k_base}, and {splits['ours']['local_s']:.2f} s of other tasks."
         )
