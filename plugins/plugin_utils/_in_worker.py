@@ -101,8 +101,12 @@ SERVICES = ("iam", "ec2", "autoscaling", "sts")
 
 
 def share_botocore_loader() -> bool:
-    """Make botocore's sessions in this process share one data loader per search path; True when they do."""
-    import botocore.session  # pylint: disable=import-outside-toplevel
+    """Make botocore's sessions in this process share one data loader per search path; True when they do (False
+    without botocore here: a module run in the worker then says boto3 is missing, as it would as a module)."""
+    try:
+        import botocore.session  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return False
 
     create = getattr(botocore.session, "create_loader", None)
     if create is None or getattr(create, "shared_by_cloudcred", False):
