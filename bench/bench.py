@@ -190,13 +190,14 @@ def side_commands(side: str) -> dict[str, tuple[str, list[str]]]:
     }
 
 
-def profile_payloads(bench: Bench, label: str, playbook: str, args: list[str]) -> list[list]:
-    """Run a playbook keeping its AnsiballZ payloads, then time each payload alone under -X importtime."""
+def profile_payloads(bench: Bench, label: str, playbook: str, args: list[str]) -> list[list] | None:
+    """Run a playbook keeping its AnsiballZ payloads, then time each payload alone under -X importtime (None: the
+    run failed)."""
     keep = bench.tmp / f"payloads-{label}"
     keep.mkdir(parents=True)
     extra = {"ANSIBLE_KEEP_REMOTE_FILES": "1", "ANSIBLE_REMOTE_TMP": str(keep)}
     if not bench.playbook(f"{label}: keep payloads", label, playbook, *args, extra_env=extra).ok:
-        return []
+        return None
     env = dict(bench.env, AWS_ENDPOINT_URL=bench.upstream, AWS_ACCESS_KEY_ID=ACCOUNTS[label])
     rows = []
     for payload in sorted(keep.glob("ansible-tmp-*/AnsiballZ_*.py"), key=lambda p: p.stat().st_mtime):
@@ -725,7 +726,13 @@ def boundary_document(res: Results, targets: list[str], left: list[str]) -> list
             runs = res.scenario(side, name)
             if runs:
                 out += [f"### {side}: {name}", "", task_table(runs[-1]), ""]
-    out += [
+    out += payload_section(res)
+    return out
+
+
+def payload_section(res: Results) -> list[str]:
+    """Each side's AnsiballZ payloads of its no-change run, timed alone (profile_payloads)."""
+    out = [
         "### Module payloads: run time and import time",
         "",
         "Each AnsiballZ payload of a no-change run, kept (`ANSIBLE_KEEP_REMOTE_FILES=1`) and run again alone "
@@ -737,7 +744,18 @@ def boundary_document(res: Results, targets: list[str], left: list[str]) -> list
     ]
     for side in res.sides:
         headers = ["module", "run s", "imports s", "boto3+botocore s", "collection imports s", "heaviest imports (s)"]
-        out += [f"**{side}**", "", table(headers, res.payloads.get(side, [])), ""]
+        rows = res.payloads.get(side)
+        if rows is None:
+            out += [f"**{side}**: not measured (the run that keeps the payloads did not run or failed).", ""]
+            continue
+        if not rows:
+            out += [
+                f"**{side}**: no AnsiballZ payload: no module ran as a module in its no-change run (this "
+                "collection's modules run in the task's worker: docs/user-guide.md, \"Where the modules run\").",
+                "",
+            ]
+            continue
+        out += [f"**{side}**", "", table(headers, rows), ""]
     return out
 
 
