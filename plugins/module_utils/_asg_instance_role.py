@@ -7,7 +7,7 @@
 first problem naming the VARIABLE. The rules of module options are the modules' own (``desired_state`` of
 iam_instance_role, ``first_option_problem`` of launch_template_profile, the rules of ``_validation``), called with
 the role's values; each names the refused option, and ``_asg_instance_role_report.refusal`` tells it as the role's
-variable. :func:`check` is the role's first task (the action cloudcred.ec2.asg_instance_role_check): those rules,
+variable. :func:`check` is the role's first task (the module cloudcred.ec2.asg_instance_role_check): those rules,
 then the deployer's PassRole policy read (:func:`read_deployer_policy`), a missing deployer judged here too.
 (The role's other decision, the group's drift, is in ``_group_drift``, which imports nothing heavy: the role
 evaluates it in several tasks' conditions.)
@@ -197,12 +197,12 @@ def deployer_policy_name(variables: dict) -> str:
     return str(_given(variables, "deployer_policy_name") or f"{variables.get(PREFIX + 'name')}-passrole")
 
 
-# cloudcred.ec2.asg_instance_role_check's own option (its module and its action plugin).
+# cloudcred.ec2.asg_instance_role_check's own option.
 CHECK_ARGUMENT_SPEC = dict(variables=dict(type="dict", required=True))
 
 
 def check_result(params: dict, *, region: str | None, iam, shape=None) -> dict:
-    """The result of cloudcred.ec2.asg_instance_role_check (its action plugin and its module): :func:`check` of
+    """The result of the module cloudcred.ec2.asg_instance_role_check: :func:`check` of
     ``params["variables"]``, failed with the problem's message when there is one."""
     variables = given_variables(params["variables"])
     policy_name = deployer_policy_name(variables)

@@ -25,9 +25,10 @@ description:
     PassRole policy RV(deployer_policy_name) (one C(GetUserPolicy), C(GetGroupPolicy) or C(GetRolePolicy); when IAM
     answers C(NoSuchEntity), one C(List*Policies) to tell a missing policy from a missing deployer). A deployer that
     does not exist or cannot be read fails the task. The role writes the policy afterwards only when it differs.
-  - Runs on the controller (an action plugin), inside the task's worker, instead of starting a module on the
-    host; the AWS connection options come from the task, C(module_defaults) (the group
-    C(group/cloudcred.ec2.aws)), the task's C(environment) and the controller's environment, as a module's would.
+  - Like this collection's other modules, on a host whose Python is the controller's own (the implicit
+    C(localhost)) it runs inside the task's worker instead of as a new Python (docs/user-guide.md, "Where the
+    modules run"); its options, C(module_defaults) (the group C(group/cloudcred.ec2.aws)) and the task's
+    C(environment) are the same either way.
 author:
   - cloudcred.ec2 developers (!UNKNOWN)
 options:
@@ -118,8 +119,6 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role i
 
 
 def main():
-    # The role runs this as an action plugin on the controller; this module is the same check for a task that
-    # runs on another host (delegate_to with a remote connection).
     module = AnsibleAWSModule(argument_spec=CHECK_ARGUMENT_SPEC, supports_check_mode=True)
     result = check_result(module.params, region=module.region, iam=lambda: module.client("iam"))
     if result.get("failed"):
