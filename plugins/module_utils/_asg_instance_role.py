@@ -161,23 +161,21 @@ def read_deployer_policy(client, deployer: dict, policy_name: str) -> dict:
     """The deployer's inline policy ``policy_name``, in amazon.aws.iam_policy_info's result shape (what
     :func:`deployer_problem` judges and the role's ``asg_instance_role__deployer_document`` reads).
 
-    One call (Get*Policy) when the policy is there, as on every rerun; IAM answers ``NoSuchEntity`` both for a missing
-    policy and for a missing principal, and only then does a second call (List*Policies) tell them apart.
+    List*Policies first: its answer tells a missing deployer (``NoSuchEntity``) from one without the policy (the
+    first run: one call), where Get*Policy answers ``NoSuchEntity`` for both; Get*Policy only for a policy listed
+    (every rerun: two calls, as amazon.aws.iam_policy_info makes).
     """
     kind, name = deployer.get("type"), deployer.get("name")
     try:
-        document = get_iam_principal_policy(client, kind, name, policy_name)
-        if document is not None:
-            return {
-                "all_policy_names": [policy_name],
-                "policies": [{"policy_name": policy_name, "policy_document": document}],
-            }
         names = list_iam_principal_policies(client, kind, name)
+        if names is None:  # IAM's own words for it (NoSuchEntity)
+            return {"failed": True, "msg": f"NoSuchEntity: The {kind} with name {name} cannot be found."}
+        document = get_iam_principal_policy(client, kind, name, policy_name) if policy_name in names else None
     except AnsibleAWSError as error:
         return {"failed": True, "msg": f"{error.message}: {error.exception}" if error.exception else error.message}
-    if names is None:  # IAM's own words for it (NoSuchEntity)
-        return {"failed": True, "msg": f"NoSuchEntity: The {kind} with name {name} cannot be found."}
-    return {"all_policy_names": names, "policies": []}
+    # None after listing it: deleted in between, as good as never there.
+    policies = [] if document is None else [{"policy_name": policy_name, "policy_document": document}]
+    return {"all_policy_names": names, "policies": policies}
 
 
 def check(variables: dict, *, region: str | None, shape, policy_name: str, iam) -> tuple[str | None, dict | None]:

@@ -164,7 +164,7 @@ _PRINCIPAL_POLICY_CALLS = {
 @AWSRetry.jittered_backoff()
 def get_iam_principal_policy(client, principal_type, name, policy_name):
     """The inline policy's document as a dict; None when IAM says ``NoSuchEntity``, which it says both for a
-    missing policy and for a missing principal (:func:`list_iam_principal_policies` tells them apart)."""
+    missing policy and for a missing principal."""
     get, _list, key = _PRINCIPAL_POLICY_CALLS[principal_type]
     answer = getattr(client, get)(**{key: name, "PolicyName": policy_name})
     return decoded_policy_document(answer["PolicyDocument"])
@@ -173,10 +173,9 @@ def get_iam_principal_policy(client, principal_type, name, policy_name):
 @IAMErrorHandler.list_error_handler("list inline policies of {principal_type} {name}")
 @AWSRetry.jittered_backoff()
 def list_iam_principal_policies(client, principal_type, name):
-    """The names of the principal's inline policies (first page: enough to know it exists); None when the
-    principal does not exist."""
+    """The names of the principal's inline policies (every page); None when the principal does not exist."""
     _get, list_, key = _PRINCIPAL_POLICY_CALLS[principal_type]
-    return getattr(client, list_)(**{key: name})["PolicyNames"]
+    return client.get_paginator(list_).paginate(**{key: name}).build_full_result()["PolicyNames"]
 
 
 # --- managed policies --------------------------------------------------------------------------

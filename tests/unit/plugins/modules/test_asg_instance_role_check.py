@@ -58,22 +58,29 @@ def give(iam, kind, name, policy=POLICY):
 
 
 @pytest.mark.parametrize("kind", ["user", "group", "role"])
-def test_a_deployers_policy_is_one_call(iam, kind):
+def test_a_deployers_policy_is_listed_then_read(iam, kind):
     give(iam, kind, "qa-deployer")
     made = calls_of(iam)
     read = rules.read_deployer_policy(iam, {"type": kind, "name": "qa-deployer"}, POLICY)
     assert read == {"all_policy_names": [POLICY], "policies": [{"policy_name": POLICY, "policy_document": DOCUMENT}]}
-    assert made == [f"Get{kind.capitalize()}Policy"]
+    assert made == [f"List{kind.capitalize()}Policies", f"Get{kind.capitalize()}Policy"]
     assert rules.deployer_problem({"type": kind, "name": "qa-deployer"}, read) is None
 
 
-def test_a_deployer_without_the_policy_is_listed_to_know_it_exists(iam):
+def test_a_deployer_without_the_policy_is_one_call(iam):
     give(iam, "user", "qa-deployer", policy="another")
     made = calls_of(iam)
     read = rules.read_deployer_policy(iam, {"type": "user", "name": "qa-deployer"}, POLICY)
     assert read == {"all_policy_names": ["another"], "policies": []}
-    assert made == ["GetUserPolicy", "ListUserPolicies"]
+    assert made == ["ListUserPolicies"]
     assert rules.deployer_problem({"type": "user", "name": "qa-deployer"}, read) is None
+
+
+def test_a_policy_deleted_between_the_list_and_the_read_is_missing(iam, monkeypatch):
+    give(iam, "user", "qa-deployer")
+    monkeypatch.setattr(rules, "get_iam_principal_policy", lambda *_args: None)
+    read = rules.read_deployer_policy(iam, {"type": "user", "name": "qa-deployer"}, POLICY)
+    assert read == {"all_policy_names": [POLICY], "policies": []}
 
 
 def test_a_deployer_that_does_not_exist_is_named(iam):
