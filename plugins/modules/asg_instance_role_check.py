@@ -22,9 +22,9 @@ description:
     AWS call. The first problem fails the task, naming the variable (as the filter
     P(cloudcred.ec2.asg_instance_role_problem#filter) words it).
   - Then, with C(asg_instance_role_state=present) and an C(asg_instance_role_deployer), reads the deployer's inline
-    PassRole policy RV(deployer_policy_name): one C(ListUserPolicies), C(ListGroupPolicies) or C(ListRolePolicies),
-    which tells a missing deployer from one without the policy, then, when the policy is listed, its
-    C(Get*Policy). A deployer that does not exist or cannot be read fails the task. The role writes the policy
+    PassRole policy RV(deployer_policy_name) with one C(ListUserPolicies), C(ListGroupPolicies) or
+    C(ListRolePolicies), which tells a missing deployer from one without the policy, then, when the policy is
+    listed, its C(Get*Policy). A deployer that does not exist or cannot be read fails the task. The role writes the policy
     afterwards only when it differs.
   - Like this collection's other modules, on a host whose Python is the controller's own (the implicit
     C(localhost)) it runs inside the task's worker instead of as a new Python (docs/user-guide.md, "Where the
