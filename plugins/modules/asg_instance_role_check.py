@@ -14,7 +14,7 @@ module: asg_instance_role_check
 version_added: 1.1.0
 short_description: Check the variables of the role asg_instance_role and read its deployer, before any write
 description:
-  - The first task of the role M(cloudcred.ec2.asg_instance_role) (its C(tasks/main.yml)), usable on its own to check
+  - The first task of the role C(cloudcred.ec2.asg_instance_role) (its C(tasks/main.yml)), usable on its own to check
     a set of the role's variables before running it.
   - Checks every rule the role's variables must follow that C(meta/argument_specs.yml) cannot say (the rules of
     M(cloudcred.ec2.iam_instance_role) and M(cloudcred.ec2.launch_template_profile) for the options the role passes
@@ -24,8 +24,8 @@ description:
   - Then, with C(asg_instance_role_state=present) and an C(asg_instance_role_deployer), reads the deployer's inline
     PassRole policy RV(deployer_policy_name) with one C(ListUserPolicies), C(ListGroupPolicies) or
     C(ListRolePolicies), which tells a missing deployer from one without the policy, then, when the policy is
-    listed, its C(Get*Policy). A deployer that does not exist or cannot be read fails the task. The role writes the policy
-    afterwards only when it differs.
+    listed, its C(Get*Policy). A deployer that does not exist or cannot be read fails the task. The role writes
+    the policy afterwards only when it differs.
   - Like this collection's other modules, on a host whose Python is the controller's own (the implicit
     C(localhost)) it runs inside the task's worker instead of as a new Python (docs/user-guide.md, "Where the
     modules run"); its options, C(module_defaults) (the group C(group/cloudcred.ec2.aws)) and the task's
