@@ -31,8 +31,9 @@ MODULE = "cloudcred.ec2.asg_instance_refresh"
 INFO_MODULE = "amazon.aws.autoscaling_instance_refresh_info"
 OWN_OPTIONS = ("name", "launch_template_name", "launch_template_version", "preferences")
 WAIT_OPTIONS = ("wait", "wait_timeout", "poll_interval")
-# The refresh started here, after at most this many refreshes of others were waited for.
-MAX_ROUNDS = 4
+# When the active refresh ended between the module's start and its look, the next decision waits this long first
+# (at most poll_interval), so that a group whose refreshes come and go is not asked in a tight loop.
+DECIDE_AGAIN_AFTER = 2
 
 
 class ActionModule(InWorkerModuleAction):
@@ -49,32 +50,51 @@ class ActionModule(InWorkerModuleAction):
         poll = int(args.get("poll_interval", 15))
         self._connection_args = {k: v for k, v in args.items() if k not in OWN_OPTIONS + WAIT_OPTIONS}
         started = time.monotonic()
+        # Concurrent deploys of one group (AWX retries, two pipelines) each wait for the others' refreshes and then
+        # decide again; how long that may take is the task's wait_timeout, not a count of rounds: a round is also
+        # used up when another run's refresh ends between the start and the look, which a loaded machine makes
+        # likely (AWS allows one active refresh per group: StartInstanceRefresh answers InstanceRefreshInProgress).
+        deadline = started + timeout
         waited_for = []
-        result = {}
-        for _round in range(MAX_ROUNDS):
+        while True:
             result = self.run_module(args, task_vars)
             refresh = result.get("instance_refresh")
             if result.get("failed") or not wait or self._task.check_mode or not result.get("needed"):
                 break
-            if not refresh:  # the active refresh ended between the start and the look: decide again
-                continue
-            final = self._follow(args["name"], refresh, started + timeout, poll, task_vars)
-            if final.get("failed"):
-                result.update(failed=True, msg=final["msg"])
+            if refresh:
+                final = self._follow(args["name"], refresh, deadline, poll, task_vars)
+                if final.get("failed"):
+                    result.update(failed=True, msg=final["msg"])
+                    break
+                if not result.get("in_progress"):
+                    self._own_refresh_ended(result, final, args, task_vars)
+                    break
+                waited_for.append(refresh["instance_refresh_id"])  # someone else's: its end is the moment to decide
+                pause = 0
+            else:  # the active refresh ended between the start and the look
+                pause = min(poll, DECIDE_AGAIN_AFTER)
+            if time.monotonic() + pause > deadline:
+                result.update(failed=True, msg=self._timed_out(args["name"], waited_for))
                 break
-            if result.get("in_progress"):  # someone else's: its end is the moment to decide again
-                waited_for.append(refresh["instance_refresh_id"])
-                continue
-            result["instance_refresh"] = final
-            if final.get("status") != SUCCESSFUL:
-                result.update(failed=True, msg=failure_message(args["name"], final))
-            else:
-                self._look_again(result, args, task_vars)
-            break
-        else:
-            result.update(failed=True, msg=f"{args['name']}: still no refresh of its own after {MAX_ROUNDS} rounds")
+            time.sleep(pause)
         result.update(waited=int(time.monotonic() - started), waited_for=waited_for)
         return result
+
+    def _own_refresh_ended(self, result: dict, final: dict, args: dict, task_vars) -> None:
+        result["instance_refresh"] = final
+        if final.get("status") != SUCCESSFUL:
+            result.update(failed=True, msg=failure_message(args["name"], final))
+        else:
+            self._look_again(result, args, task_vars)
+
+    @staticmethod
+    def _timed_out(group: str, waited_for: list) -> str:
+        others = f" after waiting for {len(waited_for)} refreshes of other runs ({', '.join(waited_for)})"
+        return (
+            f"Timed out deciding the instance refresh of Auto Scaling group {group}"
+            + (others if waited_for else "")
+            + ": another refresh was still starting or ending at each look (wait_timeout)"
+        )
 
     def _look_again(self, result: dict, args: dict, task_vars) -> None:
         """After a successful refresh: the instances as they now are, and a warning if some are still behind."""

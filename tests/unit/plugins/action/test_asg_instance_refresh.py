@@ -112,3 +112,38 @@ def test_no_wait_and_check_mode_return_the_decision_at_once(run):
         script = Script([started()], [])
         result, printed = run(script, **kwargs)
         assert result["changed"] and printed == [] and len(script.calls) == 1
+
+
+def theirs(refresh_id):
+    found = {"changed": False, "needed": True, "in_progress": True}
+    found["instance_refresh"] = {"instance_refresh_id": refresh_id, "status": "InProgress"}
+    return found
+
+
+def test_other_runs_refreshes_are_waited_for_as_long_as_wait_timeout_allows_not_a_count_of_rounds(run):
+    """Concurrent deploys: six other runs' refreshes in turn, then ours; no count of rounds stops it early."""
+    others = [f"r-{n}" for n in range(6)]
+    gone = {"changed": False, "needed": True, "instance_refresh": None}  # ended between the start and the look
+    decisions = [theirs(others[0]), gone, gone] + [theirs(r) for r in others[1:]] + [started("r-9"), converged()]
+    polls = [refresh(r, "Successful", 100, 0) for r in others] + [refresh("r-9", "Successful", 100, 0)]
+    result, printed = run(Script(decisions, polls))
+    assert not result.get("failed") and result["changed"], result.get("msg")
+    assert result["waited_for"] == others and result["instance_refresh"]["instance_refresh_id"] == "r-9"
+    assert len(printed) == len(polls)
+
+
+def test_a_group_that_is_never_free_fails_at_wait_timeout_naming_it(run):
+    gone = {"changed": False, "needed": True, "instance_refresh": None}
+    script = Script([gone] * 100, [])
+    result, printed = run(script, wait_timeout=7)
+    assert result["failed"] and printed == []
+    assert result["msg"].startswith("Timed out deciding the instance refresh of Auto Scaling group web-asg")
+    assert result["msg"].endswith("(wait_timeout)")
+    # decided at 0, 2, 4 and 6 seconds; the next pause would pass the 7 s
+    assert len(script.calls) == 4 and result["waited"] == 6  # noqa: PLR2004
+
+
+def test_after_waiting_for_another_run_a_group_already_converged_ends_ok(run):
+    script = Script([theirs("r-0"), converged()], [refresh("r-0", "Successful", 100, 0)])
+    result, _printed = run(script)
+    assert not result.get("failed") and not result["changed"] and result["waited_for"] == ["r-0"]
