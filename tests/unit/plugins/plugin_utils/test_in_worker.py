@@ -3,19 +3,22 @@
 """plugin_utils/_in_worker.py: a module of this collection run inside the task's worker, and only where that is the
 same as running it on the host; otherwise the module runs as a module. Real local connection and templar, moto."""
 
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 from unittest.mock import MagicMock
 
 import boto3
 import pytest
+import requests
 from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 from ansible.template import Templar
-from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from ansible_collections.cloudcred.ec2.plugins.action import (
     asg_instance_refresh,
@@ -36,15 +39,29 @@ HERE = {"ansible_python_interpreter": sys.executable}
 AS_A_MODULE = {"changed": False, "ran": "as a module"}
 
 
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    """moto as a server on 127.0.0.1 (a free port): the module runs in a forked child, whose in-process mock would
+    write only to the child's memory; the server is one account the test and the child both see."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
 @pytest.fixture
-def iam(moto_credentials):
-    with mock_aws():
-        client = boto3.client("iam", region_name=REGION)
-        client.create_user(UserName="qa-deployer")
-        client.put_user_policy(
-            UserName="qa-deployer", PolicyName="qateam-app-passrole", PolicyDocument=json.dumps(DOCUMENT)
-        )
-        yield client
+def iam(moto_endpoint, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    client = boto3.client("iam", region_name=REGION)
+    client.create_user(UserName="qa-deployer")
+    client.put_user_policy(
+        UserName="qa-deployer", PolicyName="qateam-app-passrole", PolicyDocument=json.dumps(DOCUMENT)
+    )
+    return client
 
 
 def action_of(plugin, args, *, transport="local", check_mode=False, environment=None, become=False, **task):
@@ -141,10 +158,145 @@ def test_another_name_of_the_controllers_python_in_its_directory_is_the_same(tmp
     assert sibling and _in_worker._same_python(sibling, sys.executable)
 
 
-def test_an_ansible_core_without_the_hook_runs_the_module_as_a_module(monkeypatch):
-    monkeypatch.delattr(_in_worker.basic.AnsibleModule, "_record_module_result")
+@pytest.mark.parametrize(
+    "lacking, missing",
+    [
+        ((_in_worker.ActionBase, "_update_module_args"), "ActionBase._update_module_args"),
+        ((_in_worker.ActionBase, "_parse_returned_data"), "ActionBase._parse_returned_data"),
+        ((_in_worker.basic, "_ANSIBLE_ARGS"), "ansible.module_utils.basic._ANSIBLE_ARGS"),
+        ((_in_worker.basic, "_ANSIBLE_PROFILE"), "ansible.module_utils.basic._ANSIBLE_PROFILE"),
+    ],
+    ids=["no module args", "no result parser", "no module args buffer", "no serialization profile"],
+)
+def test_an_ansible_core_lacking_what_the_worker_path_calls_runs_the_module_as_a_module(monkeypatch, lacking, missing):
+    monkeypatch.delattr(*lacking)
     action = action_of(asg_instance_role_check, {"variables": VARIABLES})
-    assert action.not_in_worker_because(dict(HERE)) == "an ansible-core without the module result hook"
+    assert action.not_in_worker_because(dict(HERE)) == f"this ansible-core has no {missing}"
+    assert action.run(task_vars=dict(HERE)) == {**AS_A_MODULE}
+
+
+def test_neither_result_object_nor_internal_key_cleaner_runs_the_module_as_a_module(monkeypatch):
+    monkeypatch.setattr(_in_worker, "_returns_result_object", lambda: False)
+    monkeypatch.setattr(_in_worker, "_remove_internal_keys", lambda: None)
+    reason = action_of(asg_instance_role_check, {"variables": VARIABLES}).not_in_worker_because(dict(HERE))
+    assert reason == "this ansible-core has no ansible.vars.clean.remove_internal_keys"
+
+
+def test_the_interpreter_of_ansible_cfg_or_the_environment_counts_like_the_hosts(monkeypatch):
+    action = action_of(asg_instance_role_check, {"variables": VARIABLES})
+    assert "is not the controller's" in action.not_in_worker_because({})  # interpreter discovery
+    monkeypatch.setenv("ANSIBLE_PYTHON_INTERPRETER", sys.executable)
+    assert action.not_in_worker_because({}) is None
+    monkeypatch.setenv("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3.9")
+    assert "'/usr/bin/python3.9' is not the controller's" in action.not_in_worker_because({})
+    monkeypatch.setenv("ANSIBLE_PYTHON_INTERPRETER", "auto_silent")
+    assert action.not_in_worker_because({"ansible_facts": {"discovered_interpreter_python": sys.executable}}) is None
+
+
+@pytest.mark.parametrize("variable", ["PYTHONPATH", "PYTHONHOME", "LD_PRELOAD"])
+def test_an_interpreter_level_task_environment_runs_the_module_as_a_module(variable):
+    action = action_of(asg_instance_role_check, {"variables": VARIABLES}, environment=[{variable: "/opt/x"}])
+    assert action.not_in_worker_because(dict(HERE)) == (
+        f"the task's environment sets {variable}, which a new interpreter reads at its start"
+    )
+    assert action.run(task_vars=dict(HERE)) == {**AS_A_MODULE}
+
+
+# --- one child per module run: crashes, isolation, temporary files --------------------------------------------------
+
+
+class Crashing(asg_instance_role_check.ActionModule):
+    """An action whose module's main is a test's function."""
+
+    MODULE = "cloudcred.ec2.asg_instance_role_check"
+
+
+def run_main(main, **task):
+    Crashing.MAIN = staticmethod(main)
+    action = action_of(asg_instance_role_check, {"variables": VARIABLES}, **task)
+    action.__class__ = Crashing
+    return action.run(task_vars=dict(HERE))
+
+
+def die_by_signal():
+    print("half a line", flush=True)
+    print("oops", file=sys.stderr, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def exit_hard():
+    os._exit(3)
+
+
+def segfault():
+    ctypes.string_at(0)
+
+
+@pytest.mark.parametrize(
+    "main, rc, how",
+    [(die_by_signal, -9, "was killed by signal 9 (SIGKILL)"), (exit_hard, 3, "exited with status 3")]
+    + [(segfault, -11, "was killed by signal 11 (SIGSEGV)")],
+    ids=["SIGKILL", "os._exit", "segfault"],
+)
+def test_a_module_that_dies_fails_its_task_naming_the_status_with_rc_stdout_and_stderr(main, rc, how):
+    result = run_main(main)
+    assert result["failed"] and result["rc"] == rc
+    assert result["msg"] == (
+        f"MODULE FAILURE: cloudcred.ec2.asg_instance_role_check {how} without a result (see module_stdout and "
+        "module_stderr)"
+    )
+    if main is die_by_signal:
+        assert result["module_stdout"] == "half a line\n" and result["module_stderr"] == "oops\n"
+
+
+def test_an_exception_escaping_main_is_a_module_failure_with_its_traceback():
+    def main():
+        raise RuntimeError("boom")
+
+    result = run_main(main)
+    assert result["failed"] and result["rc"] == 1
+    assert "RuntimeError: boom" in result["module_stderr"]
+
+
+def leave_traces():
+    """A module that changes what a worker would carry to the next loop item or task, then prints its result."""
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec={"variables": {"type": "dict"}})
+    with open(os.path.join(module.tmpdir, "scratch"), "w", encoding="utf-8") as scratch:
+        scratch.write("x")
+    os.environ["CLOUDCRED_LEAK"] = "1"
+    sys.modules["cloudcred_leak"] = sys
+    os.chdir("/")
+    module.exit_json(changed=False, tmpdir=module.tmpdir, secret_args=_in_worker.basic._ANSIBLE_ARGS is not None)
+
+
+def test_nothing_a_module_run_changes_reaches_the_worker_and_its_temporary_files_are_removed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = (_in_worker.basic._ANSIBLE_ARGS, dict(os.environ))
+    result = run_main(leave_traces)
+    assert not result.get("failed"), result
+    assert result["secret_args"] and result["tmpdir"] and not os.path.exists(result["tmpdir"])
+    assert (_in_worker.basic._ANSIBLE_ARGS, dict(os.environ)) == before
+    assert "cloudcred_leak" not in sys.modules and os.getcwd() == str(tmp_path)
+
+
+def test_a_modules_warning_reaches_the_tasks_result(iam):
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    args = {"name": "billing-app", "region": REGION, "assume_role_policy_document": trust}
+    result = action_of(iam_instance_role, args, check_mode=True).run(task_vars=dict(HERE))
+    assert not result.get("failed"), result
+    warned = [str(w.get("msg", w) if isinstance(w, dict) else w) for w in result.get("warnings", [])]
+    assert any("lambda.amazonaws.com" in w for w in warned), result.get("warnings")
 
 
 def test_the_refresh_decides_in_the_worker(iam):
@@ -167,40 +319,56 @@ def test_the_refresh_decides_in_the_worker(iam):
 # --- botocore's models, read once a run ---------------------------------------------------------------------------
 
 
-def test_sessions_share_one_loader_and_read_a_model_once(monkeypatch):
+def count_ec2_model_reads():
+    """A module's main for the child: makes an EC2 client and prints how many EC2 model files that read."""
     import botocore.loaders
     import botocore.session
 
-    assert _in_worker.share_botocore_loader()  # done when the plugin was imported; doing it again changes nothing
-    assert botocore.session.create_loader.shared_by_cloudcred
-    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
-    first, second = botocore.session.get_session(), botocore.session.get_session()
-    assert first.get_component("data_loader") is second.get_component("data_loader")
     reads = []
     original = botocore.loaders.JSONFileLoader.load_file
-    monkeypatch.setattr(
-        botocore.loaders.JSONFileLoader, "load_file", lambda self, path: reads.append(path) or original(self, path)
+    botocore.loaders.JSONFileLoader.load_file = lambda self, path: reads.append(path) or original(self, path)
+    botocore.session.get_session().create_client(
+        "ec2", region_name=REGION, aws_access_key_id="-", aws_secret_access_key="-"
     )
-    for session in (first, second):
-        session.create_client("ec2", region_name=REGION, aws_access_key_id="-", aws_secret_access_key="-")
-    assert len([path for path in reads if "/ec2/" in path]) <= 1  # the first session's, at most
+    print(json.dumps({"changed": False, "reads": len([p for p in reads if "/ec2/" in p])}))
+    sys.exit(0)
+
+
+def test_a_child_reads_no_model_the_plugin_import_read(monkeypatch):
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    answer = _in_worker.run_forked(count_ec2_model_reads, b"{}", {})
+    assert answer["rc"] == 0, answer["stderr"]
+    assert json.loads(answer["stdout"])["reads"] == 0
+
+
+def test_the_controllers_own_botocore_is_left_as_it_is():
+    # Other collections' plugins and the module path in this process: a session of their own, its own loader.
+    import botocore.session
+
+    assert not hasattr(botocore.session.create_loader, "shared_by_cloudcred")
+    first, second = botocore.session.get_session(), botocore.session.get_session()
+    assert first.get_component("data_loader") is not second.get_component("data_loader")
 
 
 def test_the_models_are_read_when_the_plugin_is_imported():
     # In a new interpreter: importing the plugin (as ansible-playbook does before it forks the task's worker) reads
-    # EC2's model, so that a client made afterwards reads none of it.
+    # EC2's model, so that a module run in a forked child reads none of it, and botocore's own create_loader stays.
     code = """
-import sys
+import json, sys
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 _AnsibleCollectionFinder(paths=sys.argv[1:])._install()
 import botocore.loaders, botocore.session
-import ansible_collections.cloudcred.ec2.plugins.plugin_utils._in_worker
-reads = []
-original = botocore.loaders.JSONFileLoader.load_file
-botocore.loaders.JSONFileLoader.load_file = lambda self, path: reads.append(path) or original(self, path)
-botocore.session.get_session().create_client("ec2", region_name="us-east-1", aws_access_key_id="-",
-                                             aws_secret_access_key="-")
-print(len([path for path in reads if "/ec2/" in path]))
+original = botocore.session.create_loader
+from ansible_collections.cloudcred.ec2.plugins.plugin_utils import _in_worker
+def main():
+    reads = []
+    load = botocore.loaders.JSONFileLoader.load_file
+    botocore.loaders.JSONFileLoader.load_file = lambda self, path: reads.append(path) or load(self, path)
+    botocore.session.get_session().create_client("ec2", region_name="us-east-1", aws_access_key_id="-",
+                                                 aws_secret_access_key="-")
+    print(json.dumps({"reads": len([path for path in reads if "/ec2/" in path])}))
+answer = _in_worker.run_forked(main, b"{}", {})
+print(json.loads(answer["stdout"])["reads"], botocore.session.create_loader is original)
 """
     paths = [path for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if path]
     environment = {key: value for key, value in os.environ.items() if key != "AWS_DATA_PATH"}
@@ -208,12 +376,11 @@ print(len([path for path in reads if "/ec2/" in path]))
         [sys.executable, "-c", code, *paths], capture_output=True, text=True, env=environment, check=False
     )
     assert answer.returncode == 0, answer.stderr
-    assert answer.stdout.strip() == "0"
+    assert answer.stdout.strip() == "0 True"
 
 
-def test_another_data_path_has_its_own_loader(monkeypatch, tmp_path):
-    import botocore.session
-
-    default = botocore.session.get_session().get_component("data_loader")
+def test_another_data_path_has_its_own_loader_in_the_child(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
-    assert botocore.session.get_session().get_component("data_loader") is not default
+    answer = _in_worker.run_forked(count_ec2_model_reads, b"{}", {})
+    assert answer["rc"] == 0, answer["stderr"]
+    assert json.loads(answer["stdout"])["reads"] >= 1
