@@ -53,11 +53,19 @@ NO_REGION = (
 # --- the role's input -------------------------------------------------------------------------------------------
 
 
+# ansible-core before 2.19 templates omit to this string with a random suffix (from 2.19 an object of type _OmitType).
+OMIT_PLACEHOLDER_PREFIX = "__omit_place_holder__"
+
+
 def given_variables(variables) -> dict:
     """The variables as given: one set to omit (an AWX extra var "{{ ... or omit }}") is left out, as unset, the way
-    a module leaves out an omitted option. (Ansible's omit placeholder, known by its type's name: no controller
-    import here.)"""
-    return {name: value for name, value in (variables or {}).items() if type(value).__name__ != "_OmitType"}
+    a module leaves out an omitted option. (Ansible's omit placeholder, known by its type's name or, before 2.19, its
+    string's prefix: no controller import here.)"""
+    return {name: value for name, value in (variables or {}).items() if not _omitted(value)}
+
+
+def _omitted(value) -> bool:
+    return type(value).__name__ == "_OmitType" or (isinstance(value, str) and value.startswith(OMIT_PLACEHOLDER_PREFIX))
 
 
 def _given(variables: dict, name: str, default=None):

@@ -21,6 +21,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHand
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._errors import handles
+
 
 def decoded_policy_document(document) -> dict:
     """A policy document as a dict, whether the endpoint returned it decoded (boto3 decodes AWS's answers),
@@ -39,7 +41,7 @@ def _policy_json(document) -> str:
 # --- roles -------------------------------------------------------------------------------------
 
 
-@IAMErrorHandler.common_error_handler("create role {name}")
+@handles(IAMErrorHandler.common_error_handler, "create role {name}")
 @AWSRetry.jittered_backoff()
 def create_iam_role(
     client,
@@ -65,21 +67,21 @@ def create_iam_role(
     return client.create_role(**args)["Role"]
 
 
-@IAMErrorHandler.deletion_error_handler("delete role {name}")
+@handles(IAMErrorHandler.deletion_error_handler, "delete role {name}")
 @AWSRetry.jittered_backoff()
 def delete_iam_role(client, name):
     client.delete_role(RoleName=name)
     return True
 
 
-@IAMErrorHandler.common_error_handler("update assume role policy of role {name}")
+@handles(IAMErrorHandler.common_error_handler, "update assume role policy of role {name}")
 @AWSRetry.jittered_backoff()
 def update_iam_assume_role_policy(client, name, document):
     client.update_assume_role_policy(RoleName=name, PolicyDocument=_policy_json(document))
     return True
 
 
-@IAMErrorHandler.common_error_handler("update role {name}")
+@handles(IAMErrorHandler.common_error_handler, "update role {name}")
 @AWSRetry.jittered_backoff()
 def update_iam_role(client, name, *, description=None, max_session_duration=None):
     args = {"RoleName": name}
@@ -91,28 +93,28 @@ def update_iam_role(client, name, *, description=None, max_session_duration=None
     return True
 
 
-@IAMErrorHandler.common_error_handler("put permissions boundary {arn} on role {name}")
+@handles(IAMErrorHandler.common_error_handler, "put permissions boundary {arn} on role {name}")
 @AWSRetry.jittered_backoff()
 def put_iam_role_permissions_boundary(client, name, arn):
     client.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
     return True
 
 
-@IAMErrorHandler.deletion_error_handler("delete permissions boundary of role {name}")
+@handles(IAMErrorHandler.deletion_error_handler, "delete permissions boundary of role {name}")
 @AWSRetry.jittered_backoff()
 def delete_iam_role_permissions_boundary(client, name):
     client.delete_role_permissions_boundary(RoleName=name)
     return True
 
 
-@IAMErrorHandler.common_error_handler("tag role {name}")
+@handles(IAMErrorHandler.common_error_handler, "tag role {name}")
 @AWSRetry.jittered_backoff()
 def tag_iam_role(client, name, tags):
     client.tag_role(RoleName=name, Tags=ansible_dict_to_boto3_tag_list(tags))
     return True
 
 
-@IAMErrorHandler.common_error_handler("untag role {name}")
+@handles(IAMErrorHandler.common_error_handler, "untag role {name}")
 @AWSRetry.jittered_backoff()
 def untag_iam_role(client, name, keys):
     client.untag_role(RoleName=name, TagKeys=list(keys))
@@ -122,28 +124,28 @@ def untag_iam_role(client, name, keys):
 # --- policies of a role ------------------------------------------------------------------------
 
 
-@IAMErrorHandler.common_error_handler("attach policy {arn} to role {role}")
+@handles(IAMErrorHandler.common_error_handler, "attach policy {arn} to role {role}")
 @AWSRetry.jittered_backoff()
 def attach_iam_role_policy(client, arn, role):
     client.attach_role_policy(PolicyArn=arn, RoleName=role)
     return True
 
 
-@IAMErrorHandler.list_error_handler("get inline policy {policy_name} of role {role}")
+@handles(IAMErrorHandler.list_error_handler, "get inline policy {policy_name} of role {role}")
 @AWSRetry.jittered_backoff()
 def get_iam_role_policy(client, role, policy_name):
     """The inline policy's document as a dict, or None when there is no such policy."""
     return decoded_policy_document(client.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"])
 
 
-@IAMErrorHandler.common_error_handler("put inline policy {policy_name} on role {role}")
+@handles(IAMErrorHandler.common_error_handler, "put inline policy {policy_name} on role {role}")
 @AWSRetry.jittered_backoff()
 def put_iam_role_policy(client, role, policy_name, document):
     client.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=_policy_json(document))
     return True
 
 
-@IAMErrorHandler.deletion_error_handler("delete inline policy {policy_name} of role {role}")
+@handles(IAMErrorHandler.deletion_error_handler, "delete inline policy {policy_name} of role {role}")
 @AWSRetry.jittered_backoff()
 def delete_iam_role_policy(client, role, policy_name):
     client.delete_role_policy(RoleName=role, PolicyName=policy_name)
@@ -160,7 +162,7 @@ _PRINCIPAL_POLICY_CALLS = {
 }
 
 
-@IAMErrorHandler.list_error_handler("get inline policy {policy_name} of {principal_type} {name}")
+@handles(IAMErrorHandler.list_error_handler, "get inline policy {policy_name} of {principal_type} {name}")
 @AWSRetry.jittered_backoff()
 def get_iam_principal_policy(client, principal_type, name, policy_name):
     """The inline policy's document as a dict; None when IAM says ``NoSuchEntity``, which it says both for a
@@ -170,7 +172,7 @@ def get_iam_principal_policy(client, principal_type, name, policy_name):
     return decoded_policy_document(answer["PolicyDocument"])
 
 
-@IAMErrorHandler.list_error_handler("list inline policies of {principal_type} {name}")
+@handles(IAMErrorHandler.list_error_handler, "list inline policies of {principal_type} {name}")
 @AWSRetry.jittered_backoff()
 def list_iam_principal_policies(client, principal_type, name):
     """The names of the principal's inline policies (every page); None when the principal does not exist."""
@@ -181,7 +183,7 @@ def list_iam_principal_policies(client, principal_type, name):
 # --- managed policies --------------------------------------------------------------------------
 
 
-@IAMErrorHandler.list_error_handler("get policy {arn}")
+@handles(IAMErrorHandler.list_error_handler, "get policy {arn}")
 @AWSRetry.jittered_backoff()
 def get_iam_managed_policy(client, arn):
     """GetPolicy by ARN; None when the policy does not exist (amazon.aws's ``get_iam_managed_policy_by_arn``
@@ -189,7 +191,7 @@ def get_iam_managed_policy(client, arn):
     return client.get_policy(PolicyArn=arn)["Policy"]
 
 
-@IAMErrorHandler.list_error_handler("get the default version of policy {arn}")
+@handles(IAMErrorHandler.list_error_handler, "get the default version of policy {arn}")
 @AWSRetry.jittered_backoff()
 def get_iam_policy_version_document(client, arn, version_id):
     """GetPolicyVersion's document (decoded; some endpoints return it URL-encoded), None when it is gone."""

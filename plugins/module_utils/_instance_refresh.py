@@ -22,6 +22,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Refusal
+from ansible_collections.cloudcred.ec2.plugins.module_utils._errors import handles
 
 # DescribeInstanceRefreshes statuses (API_InstanceRefresh). Baking: "waiting the specified bake time after an
 # instance refresh has finished updating instances", still active.
@@ -166,7 +167,7 @@ def snake(refresh: dict | None) -> dict | None:
 # --- AWS calls: one function per call ----------------------------------------------------------
 
 
-@AutoScalingErrorHandler.list_error_handler("describe Auto Scaling group {name}", None)
+@handles(AutoScalingErrorHandler.list_error_handler, "describe Auto Scaling group {name}", None)
 @AWSRetry.jittered_backoff()
 def describe_group(client, name: str) -> dict | None:
     """The group as DescribeAutoScalingGroups has it, None when there is none."""
@@ -174,7 +175,7 @@ def describe_group(client, name: str) -> dict | None:
     return groups[0] if groups else None
 
 
-@AutoScalingErrorHandler.common_error_handler("describe launch template {name}")
+@handles(AutoScalingErrorHandler.common_error_handler, "describe launch template {name}")
 @AWSRetry.jittered_backoff()
 def default_version_number(ec2, name: str) -> int:
     return ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"][0]["DefaultVersionNumber"]
@@ -185,7 +186,7 @@ class RefreshInProgress(Exception):
 
 
 # amazon.aws's start_instance_refresh retries InstanceRefreshInProgress for minutes; here it is an answer.
-@AutoScalingErrorHandler.common_error_handler("start an instance refresh of {request[AutoScalingGroupName]}")
+@handles(AutoScalingErrorHandler.common_error_handler, "start an instance refresh of {request[AutoScalingGroupName]}")
 @AWSRetry.jittered_backoff()
 def start_instance_refresh(client, request: dict) -> str:
     try:
@@ -194,7 +195,9 @@ def start_instance_refresh(client, request: dict) -> str:
         raise RefreshInProgress(request["AutoScalingGroupName"]) from None
 
 
-@AutoScalingErrorHandler.common_error_handler("put Auto Scaling group {name} on launch template version {version}")
+@handles(
+    AutoScalingErrorHandler.common_error_handler, "put Auto Scaling group {name} on launch template version {version}"
+)
 @AWSRetry.jittered_backoff()
 def name_group_version(client, name: str, launch_template_name: str, version: str) -> None:
     launch_template = {"LaunchTemplateName": launch_template_name, "Version": str(version)}

@@ -22,6 +22,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorH
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._errors import handles
+
 # Fields that name the launch configuration itself, not the instances it launches.
 IDENTITY_FIELDS = frozenset({"LaunchConfigurationName", "LaunchConfigurationARN", "CreatedTime"})
 # The launch template's instance profile is launch_template_profile's own (instance_profile_name/_arn).
@@ -187,7 +189,7 @@ class _AutoScalingErrorHandler(AWSErrorHandler):
         return is_boto3_error_message("not found")
 
 
-@_AutoScalingErrorHandler.common_error_handler("describe launch configuration {name}")
+@handles(_AutoScalingErrorHandler.common_error_handler, "describe launch configuration {name}")
 @AWSRetry.jittered_backoff()
 def describe_launch_configuration(client, name: str) -> dict | None:
     """The launch configuration named ``name`` as AWS answers it, or None when there is none."""
@@ -195,7 +197,7 @@ def describe_launch_configuration(client, name: str) -> dict | None:
     return found[0] if found else None
 
 
-@_AutoScalingErrorHandler.common_error_handler("describe Auto Scaling group {name}")
+@handles(_AutoScalingErrorHandler.common_error_handler, "describe Auto Scaling group {name}")
 @AWSRetry.jittered_backoff()
 def describe_auto_scaling_group(client, name: str) -> dict | None:
     """The Auto Scaling group named ``name``, or None when there is none."""
@@ -203,7 +205,7 @@ def describe_auto_scaling_group(client, name: str) -> dict | None:
     return found[0] if found else None
 
 
-@_AutoScalingErrorHandler.common_error_handler("describe Auto Scaling groups")
+@handles(_AutoScalingErrorHandler.common_error_handler, "describe Auto Scaling groups")
 @AWSRetry.jittered_backoff()
 def auto_scaling_groups_on_launch_configuration(client, name: str) -> list[str]:
     """Sorted names of the Auto Scaling groups that launch from the launch configuration ``name``."""
@@ -211,7 +213,7 @@ def auto_scaling_groups_on_launch_configuration(client, name: str) -> list[str]:
     return sorted(g["AutoScalingGroupName"] for g in groups if g.get("LaunchConfigurationName") == name)
 
 
-@_AutoScalingErrorHandler.deletion_error_handler("delete launch configuration {name}")
+@handles(_AutoScalingErrorHandler.deletion_error_handler, "delete launch configuration {name}")
 @AWSRetry.jittered_backoff()
 def delete_launch_configuration(client, name: str) -> bool:
     # AWS refuses (ResourceInUse) while a group uses it; the caller checks first, to keep it instead of failing.

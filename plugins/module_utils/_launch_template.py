@@ -34,6 +34,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 )
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import Refusal
+from ansible_collections.cloudcred.ec2.plugins.module_utils._errors import handles
 from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
     IAM_NAME_CHARS,
     INSTANCE_PROFILE_NAME_MAX,
@@ -451,7 +452,7 @@ def _template_identity(template_id: str | None, template_name: str | None) -> di
     return {"LaunchTemplateId": template_id} if template_id else {"LaunchTemplateName": template_name}
 
 
-@LaunchTemplateErrorHandler.list_error_handler("describe launch template versions", None)
+@handles(LaunchTemplateErrorHandler.list_error_handler, "describe launch template versions", None)
 @AWSRetry.jittered_backoff()
 def describe_launch_template_versions(client, versions, template_id=None, template_name=None):
     """The versions asked for (``$Default``, ``$Latest``, numbers), of one template or, with neither
@@ -470,7 +471,7 @@ def describe_launch_template_versions(client, versions, template_id=None, templa
         return []
 
 
-@LaunchTemplateErrorHandler.list_error_handler("describe tags of launch template {template_id}", [])
+@handles(LaunchTemplateErrorHandler.list_error_handler, "describe tags of launch template {template_id}", [])
 @AWSRetry.jittered_backoff()
 def _describe_tags(client, template_id):
     paginator = client.get_paginator("describe_tags")
@@ -478,13 +479,13 @@ def _describe_tags(client, template_id):
     return pages.build_full_result()["Tags"]
 
 
-@IAMErrorHandler.list_error_handler("get instance profile {name}", None)
+@handles(IAMErrorHandler.list_error_handler, "get instance profile {name}", None)
 @AWSRetry.jittered_backoff()
 def _get_instance_profile(client, name):
     return client.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
 
 
-@LaunchTemplateErrorHandler.common_error_handler("create launch template {name}")
+@handles(LaunchTemplateErrorHandler.common_error_handler, "create launch template {name}")
 @AWSRetry.jittered_backoff()
 def create_launch_template(client, name, data, *, description=None, tags=None, token=None):
     params = {"LaunchTemplateName": name, "LaunchTemplateData": data}
@@ -503,7 +504,7 @@ def create_launch_template(client, name, data, *, description=None, tags=None, t
         raise LaunchTemplateExists(message=f"Failed to create launch template {name}", exception=e) from e
 
 
-@LaunchTemplateErrorHandler.common_error_handler("create a version of launch template {template_id}")
+@handles(LaunchTemplateErrorHandler.common_error_handler, "create a version of launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def create_launch_template_version(client, template_id, data, *, description=None, token=None):
     # No SourceVersion: the data is already complete, and emulators ignore SourceVersion anyway.
@@ -515,7 +516,7 @@ def create_launch_template_version(client, template_id, data, *, description=Non
     return client.create_launch_template_version(**params)["LaunchTemplateVersion"]
 
 
-@LaunchTemplateErrorHandler.common_error_handler("set the default version of launch template {template_id}")
+@handles(LaunchTemplateErrorHandler.common_error_handler, "set the default version of launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def set_default_version(client, template_id, version_number):
     return client.modify_launch_template(LaunchTemplateId=template_id, DefaultVersion=str(version_number))[
@@ -523,21 +524,21 @@ def set_default_version(client, template_id, version_number):
     ]
 
 
-@LaunchTemplateErrorHandler.common_error_handler("tag launch template {template_id}")
+@handles(LaunchTemplateErrorHandler.common_error_handler, "tag launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def tag_launch_template(client, template_id, tags):
     client.create_tags(Resources=[template_id], Tags=ansible_dict_to_boto3_tag_list(tags))
     return True
 
 
-@LaunchTemplateErrorHandler.common_error_handler("untag launch template {template_id}")
+@handles(LaunchTemplateErrorHandler.common_error_handler, "untag launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def untag_launch_template(client, template_id, keys):
     client.delete_tags(Resources=[template_id], Tags=[{"Key": key} for key in keys])
     return True
 
 
-@LaunchTemplateErrorHandler.deletion_error_handler("delete launch template {template_id}")
+@handles(LaunchTemplateErrorHandler.deletion_error_handler, "delete launch template {template_id}")
 @AWSRetry.jittered_backoff()
 def delete_launch_template(client, template_id):
     # One call removes the template with every version; no DeleteLaunchTemplateVersions first.

@@ -26,6 +26,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHand
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import EC2_PRINCIPAL, ec2_principal
+from ansible_collections.cloudcred.ec2.plugins.module_utils._errors import handles
 from ansible_collections.cloudcred.ec2.plugins.module_utils._iam import (
     decoded_policy_document,
     get_iam_managed_policy_document,
@@ -90,13 +91,13 @@ def option_problems(params: dict):
 # --- AWS calls that amazon.aws does not wrap ---------------------------------------------------
 
 
-@IAMErrorHandler.common_error_handler("get the caller identity")
+@handles(IAMErrorHandler.common_error_handler, "get the caller identity")
 @AWSRetry.jittered_backoff()
 def _caller_arn(client):
     return client.get_caller_identity()["Arn"]
 
 
-@IAMErrorHandler.common_error_handler("simulate the policies of {source_arn}")
+@handles(IAMErrorHandler.common_error_handler, "simulate the policies of {source_arn}")
 @AWSRetry.jittered_backoff()
 def _simulate(client, source_arn, actions, resources, context):
     paginator = client.get_paginator("simulate_principal_policy")
@@ -322,7 +323,7 @@ _NOT_SEEN = (
 )
 
 
-@IAMErrorHandler.list_error_handler("list the inline policies of {kind} {name}")
+@handles(IAMErrorHandler.list_error_handler, "list the inline policies of {kind} {name}")
 @AWSRetry.jittered_backoff()
 def _inline_policies(client, kind, name):
     list_names = {"user": "list_user_policies", "group": "list_group_policies", "role": "list_role_policies"}[kind]
@@ -332,7 +333,7 @@ def _inline_policies(client, kind, name):
     return {n: getattr(client, get_one)(**{key: name, "PolicyName": n})["PolicyDocument"] for n in names}
 
 
-@IAMErrorHandler.list_error_handler("list the managed policies attached to {kind} {name}")
+@handles(IAMErrorHandler.list_error_handler, "list the managed policies attached to {kind} {name}")
 @AWSRetry.jittered_backoff()
 def _attached_policies(client, kind, name):
     operation = {"user": "list_attached_user_policies", "group": "list_attached_group_policies"}.get(
@@ -343,7 +344,7 @@ def _attached_policies(client, kind, name):
     return [p["PolicyArn"] for p in pages["AttachedPolicies"]]
 
 
-@IAMErrorHandler.list_error_handler("list the groups of user {name}")
+@handles(IAMErrorHandler.list_error_handler, "list the groups of user {name}")
 @AWSRetry.jittered_backoff()
 def _groups_for_user(client, name):
     pages = client.get_paginator("list_groups_for_user").paginate(UserName=name).build_full_result()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from ansible_collections.amazon.aws.plugins.module_utils.autoscaling import AutoScalingErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.cloudcred.ec2.plugins.module_utils._errors import handles
 from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template import (
     DEFAULT_VERSION,
     LATEST_VERSION,
@@ -25,14 +26,14 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template imp
 # --- AWS calls: one function per call ----------------------------------------------------------
 
 
-@AutoScalingErrorHandler.list_error_handler("describe Auto Scaling groups", [])
+@handles(AutoScalingErrorHandler.list_error_handler, "describe Auto Scaling groups", [])
 @AWSRetry.jittered_backoff()
 def _describe_auto_scaling_groups(client):
     paginator = client.get_paginator("describe_auto_scaling_groups")
     return paginator.paginate().build_full_result()["AutoScalingGroups"]
 
 
-@AutoScalingErrorHandler.list_error_handler("describe launch configurations", [])
+@handles(AutoScalingErrorHandler.list_error_handler, "describe launch configurations", [])
 @AWSRetry.jittered_backoff()
 def _describe_launch_configurations(client):
     paginator = client.get_paginator("describe_launch_configurations")

@@ -3,7 +3,7 @@ import urllib.request
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from module_args import patch_module_args
 from moto.server import ThreadedMotoServer
 
 from ansible_collections.cloudcred.ec2.plugins.modules import instance_role_preflight

@@ -6,7 +6,7 @@ import json
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from module_args import patch_module_args
 from moto import mock_aws
 
 from ansible_collections.cloudcred.ec2.plugins.modules import launch_template_profile
