@@ -31,7 +31,11 @@ def differences(worker, module, where="") -> list[str]:
             found.extend(differences(worker[key], module[key], f"{where}/{key}"))
         return found
     if isinstance(worker, list) and isinstance(module, list) and len(worker) == len(module):
-        return [d for index, pair in enumerate(zip(worker, module)) for d in differences(*pair, f"{where}[{index}]")]
+        return [
+            d
+            for index, pair in enumerate(zip(worker, module, strict=True))
+            for d in differences(*pair, f"{where}[{index}]")
+        ]
     return [] if worker == module else [f"{where}: worker {worker!r} != module {module!r}"]
 
 
