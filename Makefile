@@ -26,7 +26,7 @@ export AWS_SECRET_ACCESS_KEY ?= test
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability mutation permissions
+.PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability mutation permissions compat
 
 help:
 	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
@@ -114,6 +114,12 @@ bench: setup
 reliability: setup
 	tests/reliability/run
 
+# The support matrix: every ansible-core minor from meta/runtime.yml's floor (2.17) to the newest, each in its own
+# venv (.venv-compat/) with the amazon.aws users get beside it: unit tests, the guide's job in the worker and as
+# modules, and parity of the two paths (scripts/compat). COMPAT_VERSIONS="2.19 2.20": only those.
+compat: setup
+	scripts/with-localstack scripts/compat
+
 # mutmut over plugins/module_utils/ and plugins/filter/, judged by the unit tests (not in make test: see
 # docs/testing.md for how long it takes); MUTATION_PATHS narrows it, e.g. to plugins/module_utils/_validation.py.
 mutation: setup
@@ -145,4 +151,4 @@ permissions: setup
 
 clean:
 	-scripts/localstack stop
-	rm -rf $(VENV) $(LS_VENV) .localstack collections .ansible
+	rm -rf $(VENV) $(LS_VENV) .venv-compat .localstack collections .ansible

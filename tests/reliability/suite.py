@@ -11,7 +11,7 @@ proxy (faultproxy.py), and checks what must hold:
                state compared includes the instance refreshes started)
 3. race        four deploys of one role at once: one role, profile, group; no stray version
 4. bad input   modules and role: clear error naming the option, no write
-5. check mode  every --check run: zero mutating calls
+5. check mode  every --check run: zero mutating calls (this family runs the modules as modules; the rest in the worker)
 6. consistency "Invalid IAM Instance Profile" on group create/update: retried, bounded, reported
 7. secure      EC2-only trust (.cn too), IMDSv2, scoped PassRole, admin warnings, no secret printed; public or
               non-EC2 trusts and strict escalation refused with 0 writes, PassRole prefix that misses the role
@@ -169,10 +169,15 @@ def run_playbook(
     env: dict | None = None,
     timeout: int = RUN_TIMEOUT,
     kind: str = "role",
+    module_path: bool = False,
 ) -> Run:
-    """Run ansible-playbook through a fresh fault proxy; the run is its own process group."""
+    """Run ansible-playbook through a fresh fault proxy; the run is its own process group. ``module_path``: this
+    collection's modules run as modules (``cloudcred_ec2_in_worker=false``), not in the worker (the interpreter
+    is the controller's, so elsewhere they run in the worker)."""
     events = _scratch(".events.jsonl")
     args = ["ansible-playbook", "-i", "localhost,", str(playbook)]
+    if module_path:
+        args += ["-e", "cloudcred_ec2_in_worker=false"]
     if extra_vars is not None:
         varfile = _scratch(".vars.json")
         varfile.write_text(json.dumps(extra_vars))
@@ -725,13 +730,17 @@ def _check_row(label: str, run: Run, expect_changed: bool | None = None) -> Row:
 
 def case_check_role() -> list[Row]:
     names = fresh("check")
-    rows = [_check_row("deploy --check from nothing", deploy(names, check=True), True)]
-    real = deploy(names)
+    rows = [_check_row("deploy --check from nothing", deploy(names, module_path=True, check=True), True)]
+    real = deploy(names, module_path=True)
     if real.rc != 0:
         return [*rows, Row("check mode", "deploy", False, ok(real, "deploy"))]
-    rows.append(_check_row("deploy --check, nothing to do", deploy(names, check=True), False))
-    rows.append(_check_row("deploy --check, new instance type", deploy(names, check=True, overrides=UPDATE), True))
-    rows.append(_check_row("teardown --check", teardown(names, check=True), True))
+    rows.append(_check_row("deploy --check, nothing to do", deploy(names, module_path=True, check=True), False))
+    rows.append(
+        _check_row(
+            "deploy --check, new instance type", deploy(names, module_path=True, check=True, overrides=UPDATE), True
+        )
+    )
+    rows.append(_check_row("teardown --check", teardown(names, module_path=True, check=True), True))
     aws_state.cleanup(UPSTREAM, names)
     return rows
 
@@ -867,7 +876,7 @@ def case_module_lifecycle() -> list[Row]:
     playbook = WORK / "lifecycle.yml"
     text, steps = _module_lifecycle_playbook(names.prefix, policy_arn)
     playbook.write_text(text)
-    run = run_playbook(playbook, kind="module")
+    run = run_playbook(playbook, kind="module", module_path=True)
     problems = [p for p in (_lifecycle_step_problem(run, step, changed) for step, changed in steps) if p]
     checks = [c for c in run.calls if c.mark.endswith(" (check)")]
     detail = f"{len(steps)} steps, each --check then real; {len(checks)} calls in check mode, 0 writes"
@@ -931,17 +940,19 @@ def case_role_options() -> list[Row]:
     names = fresh("opts")
     # Without the options first, so that each is added to an existing role (PutRolePermissionsBoundary,
     # TagRole, ...), then changed and removed.
-    for step in (deploy(names), deploy(names, overrides=ROLE_OPTIONS_V1)):
+    for step in (deploy(names, module_path=True), deploy(names, module_path=True, overrides=ROLE_OPTIONS_V1)):
         if step.rc != 0:
             aws_state.cleanup(UPSTREAM, names)
             return [Row("check mode", "role options: deploy", False, ok(step, "deploy"))]
     rows = [
         _check_row(
-            "deploy --check: inline, boundary, tags changed", deploy(names, check=True, overrides=ROLE_OPTIONS_V2), True
+            "deploy --check: inline, boundary, tags changed",
+            deploy(names, module_path=True, check=True, overrides=ROLE_OPTIONS_V2),
+            True,
         )
     ]
-    change = deploy(names, overrides=ROLE_OPTIONS_V2)
-    again = deploy(names, overrides=ROLE_OPTIONS_V2)
+    change = deploy(names, module_path=True, overrides=ROLE_OPTIONS_V2)
+    again = deploy(names, module_path=True, overrides=ROLE_OPTIONS_V2)
     problem = ok(change, "change") or _options_applied(names) or ok(again, "rerun")
     if not problem and again.writes:
         problem = f"rerun wrote {[c.operation.split('.')[1] for c in again.writes]}"
@@ -969,7 +980,7 @@ def case_role_options() -> list[Row]:
     widened = _trust()
     widened["Statement"][0]["Principal"] = {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}
     iam.update_assume_role_policy(RoleName=names.role, PolicyDocument=json.dumps(widened))
-    repair = deploy(names, overrides=ROLE_OPTIONS_V2)
+    repair = deploy(names, module_path=True, overrides=ROLE_OPTIONS_V2)
     problem = ok(repair, "deploy") or _options_applied(names)
     wrote = [c.operation.split(".")[1] for c in repair.writes]
     if not problem and wrote != ["UpdateAssumeRolePolicy"]:
@@ -979,9 +990,13 @@ def case_role_options() -> list[Row]:
     )
     purge = {**ROLE_OPTIONS_V2, "asg_instance_role_purge_deployer_policy": True}
     rows.append(
-        _check_row("teardown --check, purging the deployer policy", teardown(names, check=True, overrides=purge), True)
+        _check_row(
+            "teardown --check, purging the deployer policy",
+            teardown(names, module_path=True, check=True, overrides=purge),
+            True,
+        )
     )
-    down = teardown(names, overrides=purge)
+    down = teardown(names, module_path=True, overrides=purge)
     state = aws_state.snapshot(UPSTREAM, names)
     left = {k: list(state[k]) for k in ("roles", "instance_profiles", "launch_templates", "groups") if state[k]}
     problem = (
