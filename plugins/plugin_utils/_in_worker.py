@@ -99,7 +99,9 @@ def _module_encoder():
     except ImportError:
         return None
     get = getattr(module_json, "get_module_encoder", None)
-    return get(PROFILE, module_json.Direction.CONTROLLER_TO_MODULE) if get else None
+    if get is None:
+        return None
+    return get(PROFILE, module_json.Direction.CONTROLLER_TO_MODULE)
 
 
 def _returns_result_object() -> bool:
