@@ -35,17 +35,23 @@ options:
     type: str
     required: true
   min_size:
-    description: The wanted minimum size.
+    description:
+      - The wanted minimum size; compared and written only when given.
+      - Not given, an existing group keeps its own; a group to create gets C(min_size=0), C(max_size=1),
+        C(desired_capacity=0) (RV(_value.sizes)).
     type: int
-    required: true
   max_size:
-    description: The wanted maximum size.
+    description:
+      - The wanted maximum size; compared and written only when given.
+      - Not given, an existing group keeps its own; a group to create gets C(min_size=0), C(max_size=1),
+        C(desired_capacity=0) (RV(_value.sizes)).
     type: int
-    required: true
   desired_capacity:
-    description: The wanted desired capacity.
+    description:
+      - The wanted desired capacity; compared and written only when given.
+      - Not given, an existing group keeps its own; a group to create gets C(min_size=0), C(max_size=1),
+        C(desired_capacity=0) (RV(_value.sizes)).
     type: int
-    required: true
   availability_zones:
     description: The wanted Availability Zones (compared when given, in any order).
     type: list
@@ -76,9 +82,9 @@ EXAMPLES = r"""
     launch_template:
       launch_template_name: my-lt-with-instance-profile
       version: "{{ drift.version }}"
-    min_size: 1
-    max_size: 2
-    desired_capacity: 1
+    min_size: "{{ drift.sizes.min_size | default(omit) }}"
+    max_size: "{{ drift.sizes.max_size | default(omit) }}"
+    desired_capacity: "{{ drift.sizes.desired_capacity | default(omit) }}"
     availability_zones: [us-east-1a]
   when: drift.changes | length > 0
   vars:
@@ -105,6 +111,25 @@ _value:
       description: V($Default), or with C(auto_rollback) the version number the group names now.
       type: str
       sample: $Default
+    sizes:
+      description:
+        - The sizes the group write should name; a size not given is left out for an existing group (it keeps
+          its own), and is the creation default for a group to create.
+      type: dict
+      sample: {min_size: 1, max_size: 2, desired_capacity: 1}
+    before:
+      description: The group's settings now (empty without a group).
+      type: dict
+    after:
+      description: The group's settings after the write.
+      type: dict
+    lines:
+      description:
+        - "One line per change with its values, such as V(min_size: 1 -> 0)."
+        - For a group to create, its settings.
+      type: list
+      elements: str
+      sample: ["min_size: 1 -> 0", "desired_capacity: 1 -> 0"]
 """
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._group_drift import group_drift
@@ -114,9 +139,9 @@ def asg_drift(
     group,
     *,
     launch_template_name,
-    min_size,
-    max_size,
-    desired_capacity,
+    min_size=None,
+    max_size=None,
+    desired_capacity=None,
     availability_zones=None,
     vpc_zone_identifier=None,
     tags=None,

@@ -138,12 +138,20 @@ def _group_problem(variables: dict) -> str | None:
             "asg_instance_role_asg_name is set: give exactly one of asg_instance_role_asg_availability_zones "
             "and asg_instance_role_asg_vpc_zone_identifier"
         )
-    sizes = [int(variables.get(PREFIX + key, default)) for key, default in _SIZES]
-    if not 0 <= sizes[0] <= sizes[1] <= sizes[2]:
-        return (
-            f"asg_instance_role_asg_min_size ({sizes[0]}) <= asg_instance_role_asg_desired_capacity ({sizes[1]}) "
-            f"<= asg_instance_role_asg_max_size ({sizes[2]}) must hold, from 0 up"
-        )
+    return _sizes_problem(variables)
+
+
+def _sizes_problem(variables: dict) -> str | None:
+    """The sizes given (an existing group keeps those not given; a new one gets _group_drift.CREATE_SIZES) must keep
+    min <= desired <= max, from 0 up."""
+    given = [
+        (name, int(variables[PREFIX + "asg_" + name]))
+        for name in _SIZE_ORDER
+        if _given(variables, "asg_" + name) is not None
+    ]
+    values = [value for _name, value in given]
+    if values and (values[0] < 0 or values != sorted(values)):
+        return " <= ".join(f"asg_instance_role_asg_{name} ({value})" for name, value in given) + " must hold, from 0 up"
     return None
 
 
@@ -225,8 +233,8 @@ def check_result(params: dict, *, region: str | None, iam, shape=None) -> dict:
     return result
 
 
-# The role's defaults (defaults/main.yml), in the order the rule compares them.
-_SIZES = (("asg_min_size", 0), ("asg_desired_capacity", 0), ("asg_max_size", 1))
+# The group's sizes in the order the rule compares them.
+_SIZE_ORDER = ("min_size", "desired_capacity", "max_size")
 
 
 def input_problem(variables: dict, *, region: str | None, shape=None, deployer_read: dict | None = None) -> str | None:

@@ -78,9 +78,8 @@ def group_result(
         "auto_scaling_group_name": name,
         "auto_scaling_group_arn": arn,
         "launch_template": {"launch_template_name": wanted["launch_template_name"], "version": drift["version"]},
-        "min_size": int(wanted["min_size"]),
-        "max_size": int(wanted["max_size"]),
-        "desired_capacity": int(wanted["desired_capacity"]),
+        # the sizes after the run: those given, else the group's own, else (a new group) the creation defaults
+        **{name: int(drift["after"][name]) for name in ("min_size", "max_size", "desired_capacity")},
         "availability_zones": wanted.get("availability_zones"),
         "vpc_zone_identifier": wanted.get("vpc_zone_identifier"),
         "changes": drift["changes"],

@@ -37,19 +37,33 @@ def _subnets(value: str | None) -> list[str]:
     return sorted(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+# The sizes a NEW group gets when the role is not given them (documented in meta/argument_specs.yml): no instance
+# until asked for. An EXISTING group keeps each size that is not given: the role never shrinks a group it was not
+# told the size of.
+CREATE_SIZES = {"min_size": 0, "max_size": 1, "desired_capacity": 0}
+SIZES = tuple(CREATE_SIZES)
+
+
+def sizes_to_write(group: dict | None, wanted: dict) -> dict:
+    """The sizes the group write names: those given; for a group to create, CREATE_SIZES for the others (a size
+    given that way fits them: min <= desired <= max is the caller's rule)."""
+    given = {name: int(wanted[name]) for name in SIZES if wanted.get(name) is not None}
+    return given if group is not None else {**CREATE_SIZES, **given}
+
+
 def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str]:
-    """What differs between the group and ``wanted`` (the role's group settings, by their option names), in the
-    order of amazon.aws.autoscaling_group's options; ``["group"]`` when there is no group."""
+    """What differs between the group and ``wanted`` (the role's group settings, by their option names; a size that
+    is None is not given, and not compared), in the order of amazon.aws.autoscaling_group's options; ``["group"]``
+    when there is no group."""
     if group is None:
         return ["group"]
     template = group.get("launch_template") or {}
     tags = {str(k): str(v) for k, v in (wanted.get("tags") or {}).items()}
+    sizes = sizes_to_write(group, wanted)
     differs = {
         "launch_template": template.get("launch_template_name") != wanted["launch_template_name"]
         or str(template.get("version", "")) != version,
-        "min_size": int(group.get("min_size", 0)) != int(wanted["min_size"]),
-        "max_size": int(group.get("max_size", 0)) != int(wanted["max_size"]),
-        "desired_capacity": int(group.get("desired_capacity", 0)) != int(wanted["desired_capacity"]),
+        **{name: name in sizes and int(group.get(name, 0)) != sizes[name] for name in SIZES},
         "availability_zones": bool(wanted.get("availability_zones"))
         and sorted(group.get("availability_zones") or []) != sorted(wanted["availability_zones"]),
         "vpc_zone_identifier": bool(wanted.get("vpc_zone_identifier"))
@@ -59,7 +73,50 @@ def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str
     return [name for name, changed in differs.items() if changed]
 
 
+def _settings(group: dict | None, version: str, wanted: dict, sizes: dict) -> tuple[dict, dict]:
+    """The group's settings before and after the write, as a diff shows them (values, not only names)."""
+    before = {}
+    if group is not None:
+        template = group.get("launch_template") or {}
+        before = {
+            "launch_template": f"{template.get('launch_template_name')} version {template.get('version')}",
+            **{name: int(group.get(name, 0)) for name in SIZES},
+            "availability_zones": sorted(group.get("availability_zones") or []),
+            "vpc_zone_identifier": _subnets(group.get("vpc_zone_identifier")),
+            "tags": {t["key"]: t["value"] for t in group.get("tags") or []},
+        }
+    locations = {
+        name: sorted(wanted[name]) for name in ("availability_zones", "vpc_zone_identifier") if wanted.get(name)
+    }
+    after = {  # in amazon.aws.autoscaling_group's order of options
+        "launch_template": f"{wanted['launch_template_name']} version {version}",
+        **{name: sizes.get(name, before.get(name)) for name in SIZES},
+        **{name: locations.get(name, before.get(name)) for name in ("availability_zones", "vpc_zone_identifier")},
+        "tags": {str(k): str(v) for k, v in (wanted.get("tags") or {}).items()},
+    }
+    return before, after
+
+
+def change_lines(changes: list[str], before: dict, after: dict) -> list[str]:
+    """One line per changed setting, with its value before and after (``min_size: 1 -> 0``)."""
+    if changes == ["group"]:
+        return [f"{name}: {after[name]}" for name in after if after[name] not in (None, [], {})]
+    return [f"{name}: {before.get(name)} -> {after.get(name)}" for name in changes]
+
+
 def group_drift(group: dict | None, *, preferences: dict | None = None, **wanted) -> dict:
-    """``changes`` (see :func:`group_changes`) and ``version`` (see :func:`group_version`) of a group."""
+    """``changes`` (see :func:`group_changes`), ``version`` (see :func:`group_version`), ``sizes`` (the sizes the
+    write names, :func:`sizes_to_write`), and ``before``/``after``/``lines``: the group's settings as a diff and a
+    check-mode message show them."""
     version = group_version(group, launch_template_name=wanted["launch_template_name"], preferences=preferences)
-    return {"changes": group_changes(group, version=version, wanted=wanted), "version": version}
+    changes = group_changes(group, version=version, wanted=wanted)
+    sizes = sizes_to_write(group, wanted)
+    before, after = _settings(group, version, wanted, sizes)
+    return {
+        "changes": changes,
+        "version": version,
+        "sizes": sizes,
+        "before": before,
+        "after": after,
+        "lines": change_lines(changes, before, after),
+    }

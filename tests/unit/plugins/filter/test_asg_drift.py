@@ -34,12 +34,63 @@ def group(**changes):
 
 
 def test_the_same_group_has_no_drift():
-    assert asg_drift(group(), **WANTED) == {"changes": [], "version": "$Default"}
+    drift = asg_drift(group(), **WANTED)
+    assert (drift["changes"], drift["version"], drift["lines"]) == ([], "$Default", [])
+    assert drift["before"] == drift["after"]
 
 
 @pytest.mark.parametrize("missing", [None, {}])
 def test_no_group_is_the_group_to_create(missing):
-    assert asg_drift(missing, **WANTED) == {"changes": ["group"], "version": "$Default"}
+    drift = asg_drift(missing, **WANTED)
+    assert (drift["changes"], drift["version"], drift["before"]) == (["group"], "$Default", {})
+    assert drift["sizes"] == {"min_size": 1, "max_size": 2, "desired_capacity": 1}
+    assert drift["lines"] == [
+        "launch_template: my-lt version $Default",
+        "min_size: 1",
+        "max_size: 2",
+        "desired_capacity: 1",
+        "availability_zones: ['us-east-1a', 'us-east-1b']",
+        "tags: {'team': 'qa', 'cost': '42'}",
+    ]
+
+
+SIZES_NOT_GIVEN = {**WANTED, "min_size": None, "max_size": None, "desired_capacity": None}
+
+
+def test_an_existing_group_keeps_the_sizes_it_was_not_given():
+    """The user guide's 'Many applications' inventory gives no sizes: a live group is never scaled to 0."""
+    drift = asg_drift(group(min_size=2, max_size=5, desired_capacity=3), **SIZES_NOT_GIVEN)
+    assert drift["changes"] == [] and drift["sizes"] == {}
+    assert {name: drift["after"][name] for name in ("min_size", "max_size", "desired_capacity")} == {
+        "min_size": 2,
+        "max_size": 5,
+        "desired_capacity": 3,
+    }
+
+
+def test_one_size_given_is_the_only_one_written():
+    drift = asg_drift(group(min_size=2, max_size=5, desired_capacity=3), **{**SIZES_NOT_GIVEN, "desired_capacity": 4})
+    assert drift["changes"] == ["desired_capacity"] and drift["sizes"] == {"desired_capacity": 4}
+    assert drift["lines"] == ["desired_capacity: 3 -> 4"]
+
+
+def test_a_group_to_create_without_sizes_gets_the_documented_defaults():
+    drift = asg_drift(None, **SIZES_NOT_GIVEN)
+    assert drift["sizes"] == {"min_size": 0, "max_size": 1, "desired_capacity": 0}
+    assert drift["sizes"] == {name: drift["after"][name] for name in drift["sizes"]}
+
+
+def test_the_check_mode_lines_show_each_change_with_its_values():
+    changed = group(
+        min_size=0,
+        launch_template={"launch_template_name": "my-lt", "version": "3"},
+        tags=[{"key": "team", "value": "qa"}],
+    )
+    assert asg_drift(changed, **WANTED)["lines"] == [
+        "launch_template: my-lt version 3 -> my-lt version $Default",
+        "min_size: 0 -> 1",
+        "tags: {'team': 'qa'} -> {'team': 'qa', 'cost': '42'}",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ WANTED = {
     "vpc_zone_identifier": None,
     "tags": {},
 }
+# cloudcred.ec2.asg_drift's sizes after the run (an existing group's own where WANTED gives none)
+AFTER = {"min_size": 1, "max_size": 2, "desired_capacity": 1}
 ARN_READ = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/qateam-app-asg"
 ARN_WRITTEN = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:2:autoScalingGroupName/qateam-app-asg"
 READ = {"auto_scaling_group_name": "qateam-app-asg", "auto_scaling_group_arn": ARN_READ}
@@ -42,7 +44,7 @@ def result(*, drift_changes=(), read="read", write="skipped", refresh="skipped",
         TEMPLATE_RUN,
         auto_scaling_group_name="qateam-app-asg",
         auto_scaling_group=WANTED,
-        auto_scaling_group_drift={"changes": list(drift_changes), "version": "$Default"},
+        auto_scaling_group_drift={"changes": list(drift_changes), "version": "$Default", "after": AFTER},
         auto_scaling_group_read=read,
         auto_scaling_group_write=write,
         instance_refresh=refresh,
