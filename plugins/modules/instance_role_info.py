@@ -58,7 +58,7 @@ EXAMPLES = r"""
 
 - name: Refuse to remove a role that Auto Scaling groups or launch configurations still launch with
   ansible.builtin.assert:
-    that: usage.auto_scaling_groups + usage.launch_configurations | length == 0
+    that: (usage.auto_scaling_groups + usage.launch_configurations) | length == 0
     fail_msg: "qateam-app is used by {{ (usage.auto_scaling_groups + usage.launch_configurations) | join(', ') }}"
 
 - name: A role whose instance profile has another name
