@@ -29,8 +29,9 @@ def examples_of(module: str) -> str:
     raise AssertionError(f"{module} has no EXAMPLES")
 
 
-def test_iam_instance_role_examples_run_in_order(tmp_path, aws_env, boto3_clients, unique_prefix):
-    text = examples_of("iam_instance_role")
+def run_examples(module: str, tmp_path, aws_env, unique_prefix) -> tuple[subprocess.CompletedProcess, list]:
+    """The module's EXAMPLES as one play, names prefixed with this run's own; the run and its tasks."""
+    text = examples_of(module)
     assert "qateam-" in text
     tasks = yaml.safe_load(text.replace("qateam-", unique_prefix))
     playbook = tmp_path / "examples.yml"
@@ -51,9 +52,21 @@ def test_iam_instance_role_examples_run_in_order(tmp_path, aws_env, boto3_client
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    return run, tasks
+
+
+def test_iam_instance_role_examples_run_in_order(tmp_path, aws_env, boto3_clients, unique_prefix):
+    run, tasks = run_examples("iam_instance_role", tmp_path, aws_env, unique_prefix)
     recap = run.stdout[run.stdout.rindex("PLAY RECAP") :]
     assert f"ok={len(tasks)}" in recap and "failed=0" in recap, recap
     # the refused example failed as intended, before any write; the last one removed the others
     iam = boto3_clients("iam")
     left = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(unique_prefix)]
     assert left == [], f"the examples left roles behind: {left}"
+
+
+def test_instance_role_info_examples_run_in_order(tmp_path, aws_env, unique_prefix):
+    # On an account without the role: nothing uses it, so the guard passes and every task is ok.
+    run, tasks = run_examples("instance_role_info", tmp_path, aws_env, unique_prefix)
+    recap = run.stdout[run.stdout.rindex("PLAY RECAP") :]
+    assert f"ok={len(tasks)}" in recap and "failed=0" in recap, recap
