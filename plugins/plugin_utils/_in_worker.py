@@ -231,13 +231,13 @@ def _child(main, arguments: bytes, environment: dict, out_fd: int, err_fd: int) 
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115  pylint: disable=consider-using-with
     sys.stdout = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", errors="surrogateescape", closefd=False)  # noqa: SIM115
-    os.environ.update(environment)
+    os.environ.update({name: str(value) for name, value in environment.items()})
     basic._ANSIBLE_ARGS = arguments
     if hasattr(basic, "_ANSIBLE_PROFILE"):
         basic._ANSIBLE_PROFILE = PROFILE
-    _module_side()
-    _use_preloaded_models()
     try:
+        _module_side()
+        _use_preloaded_models()
         main()
         code = 0
     except SystemExit as exit_:

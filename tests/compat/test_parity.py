@@ -29,3 +29,21 @@ def test_main_fails_on_a_difference_and_on_no_pairs(tmp_path, capsys):
     assert capsys.readouterr().out.endswith("parity: 1 passed, 1 failed\n")
     path.write_text("{}")
     assert parity.main(str(path)) == 1
+
+
+def test_only_ansible_cores_import_deprecations_are_left_out(tmp_path):
+    imported = {
+        "collection_name": "ansible.builtin",
+        "msg": "Importing 'to_native' from 'ansible.module_utils._text' is deprecated.",
+        "version": "2.24",
+    }
+    passing = {"collection_name": "ansible.builtin", "msg": "Passing `warnings` to `exit_json` is deprecated."}
+    worker = {"changed": False, "deprecations": [passing]}
+    module = {"changed": False, "deprecations": [imported, passing, imported]}
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"pair": [worker, module]}))
+    assert parity.main(str(path)) == 0
+    path.write_text(json.dumps({"pair": [{"changed": False, "deprecations": []}, module]}))
+    assert parity.main(str(path)) == 1  # another deprecation still counts
+    path.write_text(json.dumps({"pair": [{"changed": False}, {"changed": False, "deprecations": [imported]}]}))
+    assert parity.main(str(path)) == 0  # only import deprecations: as if none came
