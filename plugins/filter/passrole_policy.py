@@ -85,10 +85,14 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import ROLE_NAME_MAX, is_iam_name, path_problem
+from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
+    ROLE_NAME_MAX,
+    is_iam_name,
+    passrole_path_problem,
+)
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT = re.compile(r"[0-9]{12}")  # fullmatch: exactly 12 ASCII digits (\d takes other digits, $ a newline)
 # The guide lists both EC2 service principals so that one policy serves the China partition too.
 EC2_SERVICES = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]
 
@@ -101,14 +105,15 @@ def passrole_policy(prefix, account_id=None, partition="aws", path="/"):
             f"passrole_policy: the prefix must be 1-64 characters of [A-Za-z0-9+=,.@_-], got {prefix!r}"
         )
     account = str(account_id) if account_id is not None else ""
-    if not _ACCOUNT.match(account):
+    if not _ACCOUNT.fullmatch(account):
         raise AnsibleFilterError(f"passrole_policy: account_id must be 12 digits, got {account_id!r}")
     if partition not in PARTITIONS:
         raise AnsibleFilterError(
             f"passrole_policy: partition must be one of {', '.join(PARTITIONS)}, got {partition!r}"
         )
-    if not isinstance(path, str) or path_problem("path", path):
-        raise AnsibleFilterError(f"passrole_policy: path must start and end with '/', got {path!r}")
+    problem = passrole_path_problem("path", path)
+    if problem:
+        raise AnsibleFilterError(f"passrole_policy: {problem}")
     return {
         "Version": "2012-10-17",
         "Statement": [

@@ -40,6 +40,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._launch_template imp
 from ansible_collections.cloudcred.ec2.plugins.module_utils._validation import (
     ROLE_NAME_MAX,
     name_problem,
+    passrole_path_problem,
     passrole_prefix_problem,
     path_problem,
 )
@@ -112,7 +113,11 @@ def _launch_template_problem(variables: dict, shape) -> str | None:
 
 
 def _passrole_problem(variables: dict) -> str | None:
-    """The deployer's PassRole prefix is a role name's start and, with a deployer, covers the role."""
+    """The deployer's PassRole prefix is a role name's start and, with a deployer, covers the role; the path (the
+    resource's path) holds no wildcard."""
+    problem = passrole_path_problem(PREFIX + "path", variables.get(PREFIX + "path", "/"))
+    if problem:
+        return problem
     name = variables.get(PREFIX + "name")
     prefix = str(_given(variables, "passrole_prefix", name))
     problem = name_problem(PREFIX + "passrole_prefix", prefix, ROLE_NAME_MAX)

@@ -248,6 +248,26 @@ def tags_problem(option: str, tags: dict | None) -> str | None:
 # --- the deployer's PassRole policy ------------------------------------------------------------
 
 
+# Characters that IAM allows in a path but that a policy's Resource reads as a wildcard (* and ?) or as the start of
+# a policy variable (${...}): in the deployer's PassRole resource role<path><prefix>* they would match roles under
+# other paths, so the grant would reach beyond the prefix.
+POLICY_WILDCARDS = ("*", "?", "${")
+
+
+def passrole_path_problem(option: str, value) -> str | None:
+    """``value`` goes into a PassRole resource as the roles' path: an IAM path without POLICY_WILDCARDS."""
+    if not isinstance(value, str):
+        return path_problem(option, str(value))
+    found = [wildcard for wildcard in POLICY_WILDCARDS if wildcard in value]
+    if found:
+        return (
+            f"{option} {value!r} contains {' and '.join(repr(w) for w in found)}: in the deployer's PassRole resource "
+            f"role{value}<prefix>* that is a wildcard or a policy variable, which would let the deployer pass roles "
+            "under other paths; give a path without *, ? or ${"
+        )
+    return path_problem(option, value)
+
+
 def passrole_prefix_problem(
     prefix: str,
     role_name: str,

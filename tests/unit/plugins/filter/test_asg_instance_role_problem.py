@@ -242,3 +242,10 @@ def test_the_variables_come_before_the_deployer():
 def test_the_deployer_does_not_matter_without_one_or_on_teardown():
     assert problem(asg_instance_role_deployer=None, deployer_read=READ_MISSING) == ""
     assert problem(asg_instance_role_state="absent", deployer_read=READ_MISSING) == ""
+
+
+@pytest.mark.parametrize("path", ["/*/", "/team?/", "/${aws:username}/"])
+def test_a_role_path_with_a_wildcard_or_a_policy_variable_is_refused_naming_the_variable(path):
+    # With prefix q, role/*/q* would let the deployer pass every role of any path whose name starts with q.
+    found = problem(asg_instance_role_path=path, asg_instance_role_passrole_prefix="q", asg_instance_role_name="qa")
+    assert found.startswith(f"asg_instance_role_path {path!r} contains"), found

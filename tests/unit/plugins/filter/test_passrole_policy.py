@@ -53,6 +53,13 @@ def test_partition_and_path_shape_the_resource(partition, path, resource):
             "partition must be one of aws, aws-cn, aws-us-gov, got 'aws-eu'",
         ),
         ("qateam-", {"account_id": "123456789012", "path": "apps"}, "path"),
+        # exactly 12 ASCII digits: not one followed by a newline ($ matched before it), not other scripts' digits
+        ("qateam-", {"account_id": "123456789012\n"}, "account_id must be 12 digits"),
+        ("qateam-", {"account_id": "\uff11" * 12}, "account_id must be 12 digits"),
+        # a path with a wildcard or a policy variable would make the grant reach roles under other paths
+        ("q", {"account_id": "123456789012", "path": "/*/"}, r"path '/\*/' contains '\*'"),
+        ("q", {"account_id": "123456789012", "path": "/a?/"}, r"path '/a\?/' contains '\?'"),
+        ("q", {"account_id": "123456789012", "path": "/${aws:username}/"}, r"contains '\$\{'"),
     ],
 )
 def test_bad_input_is_refused_naming_it(prefix, kwargs, named):
