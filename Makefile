@@ -23,7 +23,10 @@ export AWS_REGION ?= us-east-1
 # Credentials for the embedded endpoint only; real ones in the environment win.
 export AWS_ACCESS_KEY_ID ?= test
 export AWS_SECRET_ACCESS_KEY ?= test
-export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
+# The embedded LocalStack's port (scripts/localstack); the playbooks' endpoint follows it unless AWS_ENDPOINT_URL
+# is given: LOCALSTACK_PORT=4650 make demo starts LocalStack on 4650 and deploys to it.
+export LOCALSTACK_PORT ?= 4566
+export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(LOCALSTACK_PORT)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup localstack-start localstack-stop localstack-status lint sanity unit molecule test demo demo-teardown clean bench reliability mutation permissions compat
