@@ -18,6 +18,8 @@ Private to this collection (leading underscore): no compatibility promise.
 
 from __future__ import annotations
 
+import hashlib
+
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -499,7 +501,17 @@ def _tag_changes(before, after):
     return "\n".join(lines) + "\n" if lines else None
 
 
-def build_diff(outcome: Outcome, shape) -> dict:
+def masked_user_data(data: dict | None) -> dict | None:
+    """``data`` (a version's data, or a launch configuration's settings) with ``UserData`` as ``{sha256, length}``
+    of it: user data often carries bootstrap tokens, and results and diffs are printed."""
+    if not data or "UserData" not in data:
+        return data
+    text = str(data["UserData"])
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return {**data, "UserData": {"sha256": digest, "length": len(text)}}
+
+
+def build_diff(outcome: Outcome, shape, *, show_user_data: bool = False) -> dict:
     """Diff mode's before/after: the version in use's data (a launch configuration's settings when one made
     the first version), and the tag changes."""
     before, final = outcome.before, outcome.final
@@ -509,9 +521,12 @@ def build_diff(outcome: Outcome, shape) -> dict:
     if outcome.launch_configuration is not None and before is None:
         before_header = f"launch configuration {outcome.launch_configuration['LaunchConfigurationName']}"
         before_data = jsonable(lc_settings(outcome.launch_configuration))
+    after_data = request_data(final["launch_template_data"], shape) if final else {}
+    if not show_user_data:
+        before_data, after_data = masked_user_data(before_data), masked_user_data(after_data)
     diff = {
         "before": before_data,
-        "after": request_data(final["launch_template_data"], shape) if final else {},
+        "after": after_data,
         "before_header": before_header,
         "after_header": f"launch template {name} version {final['version_number']}" if final else "(absent)",
     }
@@ -521,18 +536,20 @@ def build_diff(outcome: Outcome, shape) -> dict:
     return diff
 
 
-def module_result(outcome: Outcome, shape) -> dict:
-    """The result keys besides ``actions``: ``changed``, the template and version now in use, and the diff."""
+def module_result(outcome: Outcome, shape, *, show_user_data: bool = False) -> dict:
+    """The result keys besides ``actions``: ``changed``, the template and version now in use, and the diff
+    (``UserData`` masked unless ``show_user_data``)."""
     final, launch_configuration = outcome.final, outcome.launch_configuration
+    data = jsonable(request_data(final.get("launch_template_data"))) if final else None
     return dict(
         changed=outcome.changed,
         launch_template=final["launch_template"] if final else None,
         version_number=final["version_number"] if final else None,
-        launch_template_data=jsonable(request_data(final.get("launch_template_data"))) if final else None,
+        launch_template_data=data if show_user_data else masked_user_data(data),
         source_launch_configuration=launch_configuration["LaunchConfigurationName"] if launch_configuration else None,
         # As amazon.aws.autoscaling_group_info returns a group (snake_case keys, times as strings).
         auto_scaling_group=(
             jsonable(camel_dict_to_snake_dict(outcome.auto_scaling_group)) if outcome.auto_scaling_group else None
         ),
-        diff=build_diff(outcome, shape),
+        diff=build_diff(outcome, shape, show_user_data=show_user_data),
     )

@@ -174,6 +174,13 @@ options:
       - Remove template tags not in O(tags). Only when O(tags) is given. Tags starting with C(aws:) are kept.
     type: bool
     default: true
+  show_user_data:
+    description:
+      - Show the version's C(UserData) itself in RV(launch_template_data) and in the diff.
+      - By default they show C({sha256, length}) of it instead, which is enough to see that it changed. User data
+        often carries bootstrap tokens, and results are printed at C(-v) and diffs with C(--diff).
+    type: bool
+    default: false
 notes:
   - The new version carries the complete merged data; EC2's C(SourceVersion) is not used to copy fields,
     because emulators ignore it.
@@ -312,7 +319,9 @@ version_number:
   type: int
   sample: 2
 launch_template_data:
-  description: The data of that version, in EC2's CamelCase.
+  description:
+    - The data of that version, in EC2's CamelCase.
+    - C(UserData) appears as C({sha256, length}) of it unless O(show_user_data) is true.
   returned: always
   type: dict
   sample:
@@ -395,6 +404,7 @@ ARGUMENT_SPEC = dict(
     validate_instance_profile=dict(type="bool", default=True),
     tags=dict(type="dict"),
     purge_tags=dict(type="bool", default=True),
+    show_user_data=dict(type="bool", default=False),
 )
 OPTION_RULES = dict(
     required_one_of=[("launch_template_name", "launch_template_id")],
@@ -428,7 +438,8 @@ def main():
         outcome = run(clients, wanted=wanted, writes=writes, warn=module.warn)
     except (LaunchTemplateProfileError, AnsibleAWSError) as e:
         fail_json_error(module, e, actions=writes.actions)
-    module.exit_json(actions=writes.actions, **module_result(outcome, clients.request_shape))
+    result = module_result(outcome, clients.request_shape, show_user_data=module.params["show_user_data"])
+    module.exit_json(actions=writes.actions, **result)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """launch_template_profile end to end on moto (in process): versions, check mode, API budget, failures."""
 
+import hashlib
 import json
 
 import boto3
@@ -417,3 +418,41 @@ def test_bad_input_fails_before_any_call(capsys, calls, monkeypatch, args, optio
     spec_rule = any(rule in result["msg"] for rule in ("one of the following", "mutually exclusive", "but any of"))
     assert spec_rule or result["option"] == option
     assert calls == []
+
+
+USER_DATA = "IyEvYmluL2Jhc2gKZXhwb3J0IEpPSU5fVE9LRU49czNjcjN0"  # "#!/bin/bash\nexport JOIN_TOKEN=s3cr3t"
+MASKED = {"sha256": hashlib.sha256(USER_DATA.encode()).hexdigest(), "length": len(USER_DATA)}
+
+
+def test_user_data_is_masked_in_the_result_and_the_diff(aws, capsys):
+    """User data often carries bootstrap tokens; results print at -v and diffs with --diff."""
+    data = {**GUIDE_DATA, "UserData": USER_DATA}
+    with patch_module_args(
+        {
+            "region": REGION,
+            "launch_template_name": "ltp-secret",
+            "instance_profile_name": "ltp-app",
+            "launch_template_data": data,
+            "_ansible_diff": True,
+        }
+    ), pytest.raises(SystemExit):
+        launch_template_profile.main()
+    printed = capsys.readouterr().out
+    result = json.loads(printed)
+    assert result["changed"] and result["launch_template_data"]["UserData"] == MASKED
+    assert result["diff"]["after"]["UserData"] == MASKED
+    # the value is nowhere in what the module printed, except the module_args it was given (not in the result)
+    assert USER_DATA not in json.dumps({k: v for k, v in result.items() if k != "invocation"})
+    assert versions(aws, "ltp-secret")[1]["UserData"] == USER_DATA  # the template itself carries it
+
+
+def test_show_user_data_shows_it(aws, capsys):
+    data = {**GUIDE_DATA, "UserData": USER_DATA}
+    result = run(
+        capsys,
+        launch_template_name="ltp-shown",
+        instance_profile_name="ltp-app",
+        launch_template_data=data,
+        show_user_data=True,
+    )
+    assert result["launch_template_data"]["UserData"] == USER_DATA
