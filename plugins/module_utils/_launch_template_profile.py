@@ -19,7 +19,6 @@ Private to this collection (leading underscore): no compatibility promise.
 from __future__ import annotations
 
 import hashlib
-
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
