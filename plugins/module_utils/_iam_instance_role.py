@@ -306,6 +306,22 @@ def _role_state(role: dict, attached: list[dict], inline_names: list[str], docum
     }
 
 
+class _EveryName:
+    """A container that holds every name: read_role then reads every inline policy document."""
+
+    def __contains__(self, name) -> bool:
+        return True
+
+
+def inline_documents_to_read(wanted: Wanted):
+    """The inline policies whose documents a run reads: those it compares with ``inline_policies``, and with
+    ``purge_inline_policies`` also those it would delete, so that the diff and ``removed`` show what goes before it
+    goes."""
+    if wanted.inline_policies is None:
+        return ()
+    return _EveryName() if wanted.purge_inline_policies else wanted.inline_policies
+
+
 def read_role(client, name: str, *, documents_of=()) -> dict | None:
     """The role with its managed policy ARNs and inline policy names, or None when it does not exist.
 
@@ -450,7 +466,7 @@ def ensure_role(role, client, *, wanted: Wanted, writes):
         if _error_code(e) != "EntityAlreadyExists":
             raise
         writes.withdraw("CreateRole")
-        adopted = read_role(client, wanted.name, documents_of=wanted.inline_policies or ())
+        adopted = read_role(client, wanted.name, documents_of=inline_documents_to_read(wanted))
         if adopted is None:
             raise
         refuse_path_change(wanted, adopted, None)
@@ -682,7 +698,7 @@ def ensure_present(
     ``original`` and ``final`` are ``{"role": ..., "instance_profile": ...}`` (before the run, and
     after it, predicted in check mode).
     """
-    role = read_role(client, wanted.name, documents_of=wanted.inline_policies or ())
+    role = read_role(client, wanted.name, documents_of=inline_documents_to_read(wanted))
     profile = read_instance_profile(client, wanted.profile_name)
     original = {"role": role, "instance_profile": profile}
     refuse_path_change(wanted, role, profile)
@@ -718,6 +734,25 @@ def ensure_present(
             client, profile_name=wanted.profile_name, role_name=wanted.name, timeout=wait_timeout
         )
     return changed, original, {"role": role, "instance_profile": profile}, waited
+
+
+def removed(original: dict, final: dict) -> dict:
+    """What a run of state=present deletes (in check mode, would delete), with its content, from ``original`` and
+    ``final`` as :func:`ensure_present` returns them: ``managed_policies`` (ARNs), ``inline_policies`` (name:
+    document), ``tags`` (of the role) and ``instance_profile_tags``; a kind with nothing removed is left out."""
+    role, final_role = original["role"] or {}, final["role"] or {}
+    profile, final_profile = original["instance_profile"] or {}, final["instance_profile"] or {}
+    kinds = {
+        "managed_policies": [a for a in role.get("managed_policies", []) if a not in final_role["managed_policies"]],
+        "inline_policies": {
+            n: d for n, d in role.get("inline_policies", {}).items() if n not in final_role["inline_policies"]
+        },
+        "tags": {k: v for k, v in role.get("tags", {}).items() if k not in final_role["tags"]},
+        "instance_profile_tags": {
+            k: v for k, v in profile.get("tags", {}).items() if k not in final_profile["tags"]
+        },
+    }
+    return {kind: value for kind, value in kinds.items() if value}
 
 
 # --- state: absent -------------------------------------------------------------------------------------

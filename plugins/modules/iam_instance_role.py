@@ -412,6 +412,36 @@ actions:
   type: list
   elements: str
   sample: [CreateRole, AttachRolePolicy, CreateInstanceProfile, AddRoleToInstanceProfile]
+removed:
+  description:
+    - What the run deleted (in check mode, would delete) from an existing role and instance profile, with its
+      content, so that it can be reviewed or put back; V({}) when nothing. The same is in the diff's C(before).
+    - Only the purge options delete; each kind with nothing removed is left out.
+  returned: when O(state=present)
+  type: dict
+  contains:
+    managed_policies:
+      description: ARNs of the managed policies detached (O(purge_managed_policies)).
+      type: list
+      elements: str
+      returned: when any
+    inline_policies:
+      description: The inline policies deleted (O(purge_inline_policies)), name to document.
+      type: dict
+      returned: when any
+    tags:
+      description: The role's tags removed (O(purge_tags)), key to value.
+      type: dict
+      returned: when any
+    instance_profile_tags:
+      description: The instance profile's tags removed (O(purge_tags)), key to value.
+      type: dict
+      returned: when any
+  sample:
+    inline_policies:
+      read-artifacts:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "arn:aws:s3:::qateam-artifacts/*"}]
 waited:
   description: Seconds waited until IAM showed the role in the instance profile (0 when there was nothing to wait for).
   returned: when O(state=present)
@@ -442,6 +472,7 @@ from ansible_collections.cloudcred.ec2.plugins.module_utils._iam_instance_role i
     managed_policy_findings,
     policy_findings,
     public_role,
+    removed,
 )
 from ansible_collections.cloudcred.ec2.plugins.module_utils._policy_lint import lint_policies, permission_findings
 from ansible_collections.cloudcred.ec2.plugins.module_utils._usage import instance_profile_users
@@ -503,6 +534,7 @@ def _present(module, iam, writes):
         role=public_role(final["role"]),
         instance_profile=final["instance_profile"],
         waited=waited,
+        removed=removed(original, final),
         diff=_diff(original, final),
     )
 
