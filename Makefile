@@ -67,12 +67,16 @@ $(COLLECTION_LINK):
 setup: $(VENV)/.stamp $(LS_VENV)/.stamp $(COLLECTION_LINK)
 
 # --- embedded AWS endpoint -------------------------------------------------
+# localstack-status / localstack-stop without LOCALSTACK_PORT (its value is this Makefile's default): every
+# LocalStack this checkout started, on whatever port (LOCALSTACK_PORT=4650 make localstack-start included);
+# with LOCALSTACK_PORT (environment or command line): the one on that port.
+LOCALSTACK_SCOPE = $(if $(filter file,$(origin LOCALSTACK_PORT)),--all)
 localstack-start: setup
 	scripts/localstack start
 localstack-stop:
-	scripts/localstack stop
+	scripts/localstack stop $(LOCALSTACK_SCOPE)
 localstack-status:
-	scripts/localstack status
+	scripts/localstack status $(LOCALSTACK_SCOPE)
 
 # --- checks ----------------------------------------------------------------
 # ansible-lint (offline) puts ANSIBLE_HOME/collections before ANSIBLE_COLLECTIONS_PATH: a copy of this collection
