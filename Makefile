@@ -1,6 +1,6 @@
 # cloudcred.ec2: one entry point for setup, the demo and the tests.
 #   make demo   - the AWS guide's job against the embedded LocalStack
-#   make test   - lint, sanity, unit tests and Molecule scenarios (starts and stops LocalStack)
+#   make test   - the steps of scripts/run-tests (make help lists them; each starts LocalStack when it needs one)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -35,8 +35,9 @@ help:
 	@echo "make setup            virtualenvs with the pinned toolchain (idempotent)"
 	@echo "make demo             deploy the AWS guide's example to the embedded LocalStack, twice"
 	@echo "make demo-teardown    remove what make demo made"
-	@echo "make test             lint, sanity, unit tests, Molecule scenarios against LocalStack"
+	@echo "make test             the steps of scripts/run-tests: lint, sanity, unit, molecule, reliability, awx, importer, docs, compat"
 	@echo "make localstack-start|localstack-status|localstack-stop"
+	@echo "                      (status/stop without LOCALSTACK_PORT: every one this checkout started, on any port)"
 
 # --- setup -----------------------------------------------------------------
 # requirements/extra-*.txt: pinned additions of one area (policy catalogue, docs, AWX tools).
