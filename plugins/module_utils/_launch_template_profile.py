@@ -269,12 +269,32 @@ def _wanted_data(current: dict | None, wanted: Wanted) -> dict:
     )
 
 
-def _refuse_creation(wanted: Wanted, source: dict | None) -> None:
+def _group_without_launch_configuration(wanted: Wanted, group: dict) -> str:
+    """Why the group ``source_auto_scaling_group`` names cannot give a missing template its first version."""
+    uses = (group.get("LaunchTemplate") or {}).get("LaunchTemplateName")
+    if not uses and group.get("MixedInstancesPolicy"):
+        uses = "a mixed instances policy"
+    elif uses:
+        uses = f"launch template {uses}"
+    return (
+        f"source_auto_scaling_group: Auto Scaling group {group['AutoScalingGroupName']} has no launch configuration "
+        f"to start launch template {wanted.template_name} from"
+        + (f" (it launches from {uses})" if uses else "")
+        + "; launch_template_data is required to create the template (for example ImageId and InstanceType)"
+    )
+
+
+def _refuse_creation(wanted: Wanted, source: dict | None, group: dict | None = None) -> None:
     if not wanted.template_name:
         raise LaunchTemplateProfileError(
             f"launch_template_id {wanted.template_id} does not exist; "
             "give launch_template_name (and launch_template_data) to create a template",
             option="launch_template_id",
+        )
+    if not wanted.overlay and not source and group is not None and not group.get("LaunchConfigurationName"):
+        # The group was given to start from, and exists: the option given is not at fault, the group's state is.
+        raise LaunchTemplateProfileError(
+            _group_without_launch_configuration(wanted, group), option="source_auto_scaling_group"
         )
     if not wanted.overlay and not source:
         raise LaunchTemplateProfileError(
@@ -285,17 +305,20 @@ def _refuse_creation(wanted: Wanted, source: dict | None) -> None:
         )
 
 
-def ensure_template(state, clients: Clients, *, wanted: Wanted, writes, source: dict | None = None):
+def ensure_template(
+    state, clients: Clients, *, wanted: Wanted, writes, source: dict | None = None, group: dict | None = None
+):
     """A missing template is created by name, its version 1 carrying everything (tags ride along).
 
     ``source`` is launch template data to start from (a launch configuration's settings); the overlay,
-    the profile and IMDSv2 go on top of it. CreateLaunchTemplate is the first write of a run that found
+    the profile and IMDSv2 go on top of it. ``group`` is the group ``source_auto_scaling_group`` names, as
+    read (only to say why it gave no ``source``). CreateLaunchTemplate is the first write of a run that found
     no template, so when EC2 answers that the name is taken nothing has been written yet: the template
     another run created meanwhile is adopted, ``(False, its state)``, and the next steps go on from it.
     """
     if state is not None:
         return False, state
-    _refuse_creation(wanted, source)
+    _refuse_creation(wanted, source, group)
     data = _wanted_data(source, wanted)
     try:
         created = writes(
@@ -468,7 +491,7 @@ def run_present(clients: Clients, *, wanted: Wanted, writes, warn) -> Outcome:
         source, warnings = first_version_source(launch_configuration, wanted)
         for warning in warnings:
             warn(warning)
-    created, state = ensure_template(state, clients, wanted=wanted, writes=writes, source=source)
+    created, state = ensure_template(state, clients, wanted=wanted, writes=writes, source=source, group=group)
     changed, final = ensure_present(state, clients, wanted=wanted, writes=writes, instance_profile=instance_profile)
     if ((final["launch_template_data"] or {}).get("MetadataOptions") or {}).get("HttpEndpoint") == "disabled":
         warn("MetadataOptions.HttpEndpoint is disabled: instances cannot get the instance profile's credentials")

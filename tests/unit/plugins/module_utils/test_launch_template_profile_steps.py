@@ -268,6 +268,54 @@ def test_launch_configuration_source(aws, launch_configuration, calls):
     assert refused.value.option == "source_launch_configuration"
 
 
+def test_a_group_on_a_template_is_named_as_having_no_launch_configuration(aws, launch_configuration, calls):
+    """source_auto_scaling_group names a group that exists but launches from a template (as the group of the
+    guide's example does once it moved): the failure says so, naming the group and the option given, not
+    launch_template_data; nothing is written. A group on a launch configuration, or launch_template_data
+    given with the group, still creates the template; a missing group keeps the launch_template_data message."""
+    calls.clear()
+    missing_template = {"template_name": "ltps-from-group"}
+    with pytest.raises(LaunchTemplateProfileError) as refused:
+        run(
+            aws,
+            wanted=wanted(source_auto_scaling_group="ltps-on-lt", **missing_template),
+            writes=Writes(False),
+            warn=lambda _: None,
+        )
+    assert refused.value.option == "source_auto_scaling_group"
+    assert str(refused.value) == (
+        "source_auto_scaling_group: Auto Scaling group ltps-on-lt has no launch configuration to start launch "
+        f"template ltps-from-group from (it launches from launch template {NAME}); launch_template_data is "
+        "required to create the template (for example ImageId and InstanceType)"
+    )
+    assert mutating(calls) == []
+
+    with pytest.raises(LaunchTemplateProfileError) as no_group:
+        run(
+            aws,
+            wanted=wanted(source_auto_scaling_group="ltps-no-group", **missing_template),
+            writes=Writes(False),
+            warn=lambda _: None,
+        )
+    assert no_group.value.option == "launch_template_data"
+    assert mutating(calls) == []
+
+    with_data = run(
+        aws,
+        wanted=wanted(source_auto_scaling_group="ltps-on-lt", overlay=GUIDE_DATA, **missing_template),
+        writes=Writes(True),
+        warn=lambda _: None,
+    )
+    from_lc = run(
+        aws,
+        wanted=wanted(source_auto_scaling_group="ltps-on-lc", **missing_template),
+        writes=Writes(True),
+        warn=lambda _: None,
+    )
+    assert with_data.changed and from_lc.changed
+    assert from_lc.launch_configuration["LaunchConfigurationName"] == launch_configuration
+
+
 def test_first_version_source_names_the_replaced_profile(aws, launch_configuration):
     found = launch_configuration_source(aws, wanted=wanted(source_launch_configuration=launch_configuration))
     data, warnings = first_version_source(found, wanted())
