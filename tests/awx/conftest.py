@@ -114,8 +114,9 @@ def boto3_clients(aws_env):
         region_name=aws_env["AWS_REGION"],
     )
 
-    def client(service):
-        return session.client(service, endpoint_url=aws_env["AWS_ENDPOINT_URL"])
+    def client(service, region=None):
+        """A client of the endpoint, in aws_env's region unless another is named (LocalStack is multi-region)."""
+        return session.client(service, endpoint_url=aws_env["AWS_ENDPOINT_URL"], region_name=region)
 
     return client
 

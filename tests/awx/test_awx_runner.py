@@ -42,11 +42,21 @@ def _write(path: Path, content: str) -> None:
     path.write_text(content)
 
 
-def make_private_data_dir(base: Path, *, envvars: dict, extravars: dict) -> Path:
+def make_private_data_dir(
+    base: Path, *, envvars: dict, extravars: dict, credential_extravars: dict | None = None
+) -> Path:
+    """A job's private data directory. credential_extravars: what the job's credentials inject as extra vars,
+    passed as AWX passes them (CredentialType.inject_credential): a file of their own in env/, given to
+    ansible-playbook as `-e @file` on the command line (env/cmdline). Runner puts env/extravars (the job
+    template's variables and survey answers) after it, so those win over a credential's for the same name."""
     pdd = base / "job"
     shutil.copytree(PLAYBOOKS, pdd / "project" / "playbooks")
     _write(pdd / "env" / "envvars", yaml.safe_dump(envvars))
     _write(pdd / "env" / "extravars", yaml.safe_dump(extravars))
+    if credential_extravars:
+        _write(pdd / "env" / "credential_extravars", yaml.safe_dump(credential_extravars))
+        # ansible-playbook runs in the project directory (runner's cwd), wherever the worker unpacked the job
+        _write(pdd / "env" / "cmdline", "-e @../env/credential_extravars")
     _write(pdd / "env" / "settings", yaml.safe_dump({"job_timeout": 600, "suppress_ansible_output": True}))
     _write(
         pdd / "inventory" / "hosts",
@@ -74,6 +84,29 @@ def job_template_extravars(answers: dict) -> dict:
     return extravars
 
 
+def inject_credential(credential_type: dict, inputs: dict) -> tuple[dict, dict]:
+    """(env, extra vars) that a credential of this AWX credential type injects into a job.
+
+    As AWX's CredentialType.inject_credential: a field not given takes its default; every injector value is a
+    Jinja template over the credential's inputs, rendered in a sandbox (an input left empty renders as "").
+    """
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    namespace = {f["id"]: f["default"] for f in credential_type["inputs"]["fields"] if "default" in f}
+    namespace.update(inputs)
+    sandbox = ImmutableSandboxedEnvironment()
+
+    def render(node):
+        if isinstance(node, dict):
+            return {key: render(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [render(value) for value in node]
+        return sandbox.from_string(str(node)).render(**namespace)
+
+    injectors = credential_type["injectors"]
+    return render(injectors.get("env", {})), render(injectors.get("extra_vars", {}))
+
+
 def run_job(pdd: Path, playbook: str, ident: str) -> dict:
     """transmit | worker | process, as AWX does through Receptor. Returns status, rc and events."""
     clean_env = {
@@ -92,12 +125,14 @@ def run_job(pdd: Path, playbook: str, ident: str) -> dict:
     worker_dir = pdd.parent / f"worker-{ident}"
     worker = subprocess.run(
         [runner, "worker", "--private-data-dir", str(worker_dir), "--delete"],
+        check=False,
         input=transmit.stdout,
-        check=True,
         capture_output=True,
         env=clean_env,
         timeout=900,
     )
+    # A failed playbook makes the worker exit non-zero too; the job's status and events (below) say why.
+    assert worker.stdout.rstrip().endswith(b'{"eof": true}'), f"ansible-runner worker: {worker.stderr.decode()[-4000:]}"
     subprocess.run(
         [runner, "process", str(pdd), "--ident", ident],
         input=worker.stdout,
