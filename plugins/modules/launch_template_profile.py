@@ -209,6 +209,18 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+# These examples run one after another on an empty account in us-east-1 and remove what they made at the end
+# (replace the qateam-* names, my-lt-with-instance-profile and the AMI with yours).
+
+# The launch template only names the instance profile: the AWS guide's role qateam-app and its instance
+# profile must exist first (cloudcred.ec2.iam_instance_role makes both).
+- name: Role qateam-app that EC2 may assume, and its instance profile qateam-app
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    managed_policies:
+      - AmazonSSMManagedInstanceCore
+  register: qateam_role
+
 # The guide's CLI example, with IMDSv2 required:
 #   aws ec2 create-launch-template --launch-template-name my-lt-with-instance-profile \
 #     --version-description version1 --launch-template-data \
@@ -234,10 +246,19 @@ EXAMPLES = r"""
     desired_capacity: 1
     availability_zones: [us-east-1a]
 
-- name: Add the profile (by ARN) to a template someone else owns; keeps its AMI, user data, security groups
+# A template made elsewhere (here by amazon.aws.ec2_launch_template), known by its id.
+- name: Launch template qateam-worker-lt with user data, without an instance profile
+  amazon.aws.ec2_launch_template:
+    name: qateam-worker-lt
+    image_id: ami-04d5cc9b88example
+    instance_type: t2.micro
+    user_data: "{{ '#!/bin/bash\necho worker' | b64encode }}"
+  register: worker_lt
+
+- name: Add the profile (by ARN) to that template, by its id; keeps its AMI, user data, security groups
   cloudcred.ec2.launch_template_profile:
-    launch_template_id: lt-0abcd1234ef567890
-    instance_profile_arn: arn:aws:iam::123456789012:instance-profile/qateam-app
+    launch_template_id: "{{ worker_lt.template.launch_template_id }}"
+    instance_profile_arn: "{{ qateam_role.instance_profile.arn }}"
 
 - name: Build the next version from the latest one, without making it the default yet
   cloudcred.ec2.launch_template_profile:
@@ -256,13 +277,57 @@ EXAMPLES = r"""
 
 # A group still on a launch configuration: the template's first version keeps its AMI, key pair,
 # security groups, user data, block devices, ...; then move the group and refresh its instances
-# (the role cloudcred.ec2.asg_instance_role does both).
+# (the role cloudcred.ec2.asg_instance_role does both, with cloudcred.ec2.asg_instance_refresh).
+# AWS no longer lets new accounts create launch configurations, and amazon.aws has no module for them: the
+# next task makes one with boto3 (as `aws autoscaling create-launch-configuration` would) for the group to start on.
+- name: Launch configuration qateam-legacy-lc, as a group made before launch templates has
+  ansible.builtin.command:
+    argv:
+      - "{{ ansible_playbook_python }}"
+      - -c
+      - |
+        import boto3
+        autoscaling = boto3.client("autoscaling", region_name="us-east-1")
+        if not autoscaling.describe_launch_configurations(LaunchConfigurationNames=["qateam-legacy-lc"])[
+            "LaunchConfigurations"
+        ]:
+            autoscaling.create_launch_configuration(
+                LaunchConfigurationName="qateam-legacy-lc", ImageId="ami-04d5cc9b88example", InstanceType="t2.micro"
+            )
+            print("created")
+  register: legacy_lc
+  changed_when: "'created' in legacy_lc.stdout"
+
+- name: Auto Scaling group qateam-legacy-asg on that launch configuration
+  amazon.aws.autoscaling_group:
+    name: qateam-legacy-asg
+    launch_config_name: qateam-legacy-lc
+    min_size: 1
+    max_size: 2
+    desired_capacity: 1
+    availability_zones: [us-east-1a]
+
 - name: Launch template from the group's launch configuration, with the instance profile and IMDSv2
   cloudcred.ec2.launch_template_profile:
-    launch_template_name: qateam-app-lt
+    launch_template_name: qateam-legacy-lt
     instance_profile_name: qateam-app
-    source_auto_scaling_group: qateam-app-asg
-  register: lt
+    source_auto_scaling_group: qateam-legacy-asg
+  register: legacy_lt
+
+- name: Move the group to the template (its instances keep running until a refresh replaces them)
+  amazon.aws.autoscaling_group:
+    name: qateam-legacy-asg
+    launch_template:
+      launch_template_name: qateam-legacy-lt
+      version: $Default
+    min_size: 1
+    max_size: 2
+    desired_capacity: 1
+    availability_zones: [us-east-1a]
+
+- name: Delete the launch configuration the group moved away from
+  cloudcred.ec2.launch_configuration:
+    name: qateam-legacy-lc
 
 - name: Template tags (not instance tags)
   cloudcred.ec2.launch_template_profile:
@@ -276,11 +341,24 @@ EXAMPLES = r"""
     launch_template_name: my-lt-with-instance-profile
     state: absent
 
-- name: Delete the template with all its versions (after its Auto Scaling group is gone)
+# Teardown: the groups first (a template in use by a group cannot be deleted), then the templates, the role.
+- name: Delete the Auto Scaling groups and their instances
+  amazon.aws.autoscaling_group:
+    name: "{{ item }}"
+    state: absent
+  loop: [qateam-app-asg, qateam-legacy-asg]
+
+- name: Delete the templates with all their versions (after their Auto Scaling groups are gone)
   cloudcred.ec2.launch_template_profile:
-    launch_template_name: my-lt-with-instance-profile
+    launch_template_name: "{{ item }}"
     state: absent
     delete_launch_template: true
+  loop: [my-lt-with-instance-profile, qateam-worker-lt, qateam-legacy-lt]
+
+- name: Delete role qateam-app and its instance profile
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    state: absent
 """
 
 RETURN = r"""
