@@ -61,9 +61,15 @@ options:
     type: list
     elements: str
   tags:
-    description: The wanted tags, all of them (values compared as strings).
+    description: The wanted tags (values compared as strings); with O(purge_tags), all of them.
     type: dict
     default: {}
+  purge_tags:
+    description:
+      - The group's tags not in O(tags) are removed, as M(amazon.aws.autoscaling_group)'s C(purge_tags) does (and
+        with its default). V(false) keeps them; O(tags) are then compared as a subset.
+    type: bool
+    default: true
   preferences:
     description: The instance refresh preferences; only C(auto_rollback) (or C(AutoRollback)) matters here.
     type: dict
@@ -123,6 +129,10 @@ _value:
     after:
       description: The group's settings after the write.
       type: dict
+    removed_tags:
+      description: The group's tags the write removes (O(purge_tags)), key to value; listed before they go.
+      type: dict
+      sample: {owner: alice}
     lines:
       description:
         - "One line per change with its values, such as V(min_size: 1 -> 0)."
@@ -145,6 +155,7 @@ def asg_drift(
     availability_zones=None,
     vpc_zone_identifier=None,
     tags=None,
+    purge_tags=True,
     preferences=None,
 ):
     return group_drift(
@@ -157,6 +168,7 @@ def asg_drift(
         availability_zones=availability_zones,
         vpc_zone_identifier=vpc_zone_identifier,
         tags=tags,
+        purge_tags=purge_tags,
     )
 
 

@@ -133,6 +133,15 @@ _value:
           description: The group's instances as the refresh step saw them.
           type: list
           elements: dict
+    removed:
+      description:
+        - What the run removed (in check mode, would remove), with its content, so that it can be reviewed or put
+          back; V({}) when nothing. Only the purge variables remove anything.
+        - C(managed_policies) (ARNs), C(inline_policies) (name to document), C(tags) (the role's),
+          C(instance_profile_tags) and C(auto_scaling_group_tags) (key to value); a kind with nothing is left out.
+          The launch template's removed tags are in the template task's diff.
+      type: dict
+      sample: {inline_policies: {read-artifacts: {Version: "2012-10-17", Statement: []}}, tags: {owner: alice}}
 """
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._asg_instance_role_report import group_result, role_result
@@ -161,7 +170,7 @@ def asg_instance_role_result(
             refresh=instance_refresh,
             check_mode=bool(check_mode),
         )
-    return role_result(role, launch_template, group=group)
+    return role_result(role, launch_template, group=group, drift=auto_scaling_group_drift)
 
 
 class FilterModule:

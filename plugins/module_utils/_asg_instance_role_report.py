@@ -89,14 +89,23 @@ def group_result(
     }
 
 
-def role_result(role: dict, template: dict, *, group: dict | None) -> dict:
+def removed(role: dict, drift: dict | None) -> dict:
+    """What the run removed (in check mode, would remove), with its content, only with the purge variables:
+    iam_instance_role's ``removed`` (``managed_policies``, ``inline_policies``, ``tags``, ``instance_profile_tags``)
+    and the group's tags (``auto_scaling_group_tags``, from the drift); a kind with nothing is left out."""
+    group_tags = (drift or {}).get("removed_tags") or {}
+    return {**(role.get("removed") or {}), **({"auto_scaling_group_tags": group_tags} if group_tags else {})}
+
+
+def role_result(role: dict, template: dict, *, group: dict | None, drift: dict | None = None) -> dict:
     """``asg_instance_role_result``: from iam_instance_role's result the role and the instance profile, from
-    launch_template_profile's the launch template and the version that carries the profile, and the group
-    (:func:`group_result`; None without a group)."""
+    launch_template_profile's the launch template and the version that carries the profile, the group
+    (:func:`group_result`; None without a group) and what the run removed (:func:`removed`)."""
     return {
         "role": role["role"],
         "instance_profile": role["instance_profile"],
         "launch_template": template["launch_template"],
         "version_number": template["version_number"],
         "auto_scaling_group": group,
+        "removed": removed(role, drift if group is not None else None),
     }

@@ -51,6 +51,19 @@ def sizes_to_write(group: dict | None, wanted: dict) -> dict:
     return given if group is not None else {**CREATE_SIZES, **given}
 
 
+def _tags(group: dict | None) -> dict:
+    return {t["key"]: t["value"] for t in (group or {}).get("tags") or []}
+
+
+def tags_after(group: dict | None, wanted: dict) -> dict:
+    """The group's tags after the write: the wanted ones, and with ``purge_tags`` false (the role's default) also
+    the group's others, which the role was not told about and leaves alone."""
+    tags = {str(k): str(v) for k, v in (wanted.get("tags") or {}).items()}
+    if boolean(wanted.get("purge_tags", False), strict=False):
+        return tags
+    return {**_tags(group), **tags}
+
+
 def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str]:
     """What differs between the group and ``wanted`` (the role's group settings, by their option names; a size that
     is None is not given, and not compared), in the order of amazon.aws.autoscaling_group's options; ``["group"]``
@@ -58,7 +71,6 @@ def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str
     if group is None:
         return ["group"]
     template = group.get("launch_template") or {}
-    tags = {str(k): str(v) for k, v in (wanted.get("tags") or {}).items()}
     sizes = sizes_to_write(group, wanted)
     differs = {
         "launch_template": template.get("launch_template_name") != wanted["launch_template_name"]
@@ -68,7 +80,7 @@ def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str
         and sorted(group.get("availability_zones") or []) != sorted(wanted["availability_zones"]),
         "vpc_zone_identifier": bool(wanted.get("vpc_zone_identifier"))
         and _subnets(group.get("vpc_zone_identifier")) != sorted(wanted["vpc_zone_identifier"]),
-        "tags": {t["key"]: t["value"] for t in group.get("tags") or []} != tags,
+        "tags": _tags(group) != tags_after(group, wanted),
     }
     return [name for name, changed in differs.items() if changed]
 
@@ -83,7 +95,7 @@ def _settings(group: dict | None, version: str, wanted: dict, sizes: dict) -> tu
             **{name: int(group.get(name, 0)) for name in SIZES},
             "availability_zones": sorted(group.get("availability_zones") or []),
             "vpc_zone_identifier": _subnets(group.get("vpc_zone_identifier")),
-            "tags": {t["key"]: t["value"] for t in group.get("tags") or []},
+            "tags": _tags(group),
         }
     locations = {
         name: sorted(wanted[name]) for name in ("availability_zones", "vpc_zone_identifier") if wanted.get(name)
@@ -92,7 +104,7 @@ def _settings(group: dict | None, version: str, wanted: dict, sizes: dict) -> tu
         "launch_template": f"{wanted['launch_template_name']} version {version}",
         **{name: sizes.get(name, before.get(name)) for name in SIZES},
         **{name: locations.get(name, before.get(name)) for name in ("availability_zones", "vpc_zone_identifier")},
-        "tags": {str(k): str(v) for k, v in (wanted.get("tags") or {}).items()},
+        "tags": tags_after(group, wanted),
     }
     return before, after
 
@@ -106,8 +118,8 @@ def change_lines(changes: list[str], before: dict, after: dict) -> list[str]:
 
 def group_drift(group: dict | None, *, preferences: dict | None = None, **wanted) -> dict:
     """``changes`` (see :func:`group_changes`), ``version`` (see :func:`group_version`), ``sizes`` (the sizes the
-    write names, :func:`sizes_to_write`), and ``before``/``after``/``lines``: the group's settings as a diff and a
-    check-mode message show them."""
+    write names, :func:`sizes_to_write`), ``before``/``after``/``lines``: the group's settings as a diff and a
+    check-mode message show them, and ``removed_tags``."""
     version = group_version(group, launch_template_name=wanted["launch_template_name"], preferences=preferences)
     changes = group_changes(group, version=version, wanted=wanted)
     sizes = sizes_to_write(group, wanted)
@@ -119,4 +131,6 @@ def group_drift(group: dict | None, *, preferences: dict | None = None, **wanted
         "before": before,
         "after": after,
         "lines": change_lines(changes, before, after),
+        # the tags the write removes (purge_tags), with their values, listed before they go
+        "removed_tags": {k: v for k, v in before.get("tags", {}).items() if k not in after["tags"]},
     }

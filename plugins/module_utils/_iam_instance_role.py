@@ -748,9 +748,7 @@ def removed(original: dict, final: dict) -> dict:
             n: d for n, d in role.get("inline_policies", {}).items() if n not in final_role["inline_policies"]
         },
         "tags": {k: v for k, v in role.get("tags", {}).items() if k not in final_role["tags"]},
-        "instance_profile_tags": {
-            k: v for k, v in profile.get("tags", {}).items() if k not in final_profile["tags"]
-        },
+        "instance_profile_tags": {k: v for k, v in profile.get("tags", {}).items() if k not in final_profile["tags"]},
     }
     return {kind: value for kind, value in kinds.items() if value}
 

@@ -165,6 +165,7 @@ def run_playbook(
     *,
     faults: Faults | None = None,
     check: bool = False,
+    diff: bool = False,
     verbosity: int = 0,
     env: dict | None = None,
     timeout: int = RUN_TIMEOUT,
@@ -184,6 +185,8 @@ def run_playbook(
         args += ["-e", f"@{varfile}"]
     if check:
         args.append("--check")
+    if diff:
+        args.append("--diff")
     if verbosity:
         args.append("-" + "v" * verbosity)
     start = time.time()
@@ -905,7 +908,12 @@ def _opts(inline: dict, boundary: str, tags: dict) -> dict:
 _S3 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
 _LOGS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}
 ROLE_OPTIONS_V1 = _opts({"app": _S3}, "PowerUserAccess", {"suite": "reliability", "team": "a"})
-ROLE_OPTIONS_V2 = _opts({"logs": _LOGS}, "", {"suite": "reliability", "owner": "b"})
+# V2 is the whole truth: V1's inline policy and tag go (the purge variables; without them they would stay).
+ROLE_OPTIONS_V2 = {
+    **_opts({"logs": _LOGS}, "", {"suite": "reliability", "owner": "b"}),
+    "asg_instance_role_purge_inline_policies": True,
+    "asg_instance_role_purge_tags": True,
+}
 
 
 def _options_applied(names: Names) -> str:
@@ -1018,6 +1026,79 @@ def case_role_options() -> list[Row]:
 
 # --- 6. eventual consistency ------------------------------------------------------------------
 INVALID_PROFILE = (400, "ValidationError", "Invalid IAM Instance Profile name")
+
+
+_BY_HAND = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+HAND_MADE = ("inline policy by-hand", "role tag owner", "group tag owner")
+_PURGE = {f"asg_instance_role_purge_{kind}": True for kind in ("managed_policies", "inline_policies", "tags")}
+
+
+def _by_hand(names: Names) -> None:
+    """What someone adds by hand to a deployed application: an inline policy and a tag on the role, a tag on the
+    group."""
+    clients = aws_state.clients(UPSTREAM)
+    clients["iam"].put_role_policy(RoleName=names.role, PolicyName="by-hand", PolicyDocument=json.dumps(_BY_HAND))
+    clients["iam"].tag_role(RoleName=names.role, Tags=[{"Key": "owner", "Value": "alice"}])
+    clients["autoscaling"].create_or_update_tags(
+        Tags=[
+            {
+                "ResourceId": names.group,
+                "ResourceType": "auto-scaling-group",
+                "Key": "owner",
+                "Value": "alice",
+                "PropagateAtLaunch": False,
+            }
+        ]
+    )
+
+
+def _hand_made_left(names: Names) -> list[str]:
+    """Which of _by_hand's policy and tags the role and group still have."""
+    state = aws_state.snapshot(UPSTREAM, names)
+    role = next(iter(state["roles"].values()), {})
+    group = next(iter(state["groups"].values()), {})
+    present = {
+        HAND_MADE[0]: "by-hand" in role.get("inline", {}),
+        HAND_MADE[1]: (role.get("tags") or {}).get("owner") == "alice",
+        HAND_MADE[2]: (group.get("tags") or {}).get("owner") == "alice",
+    }
+    return [what for what, there in present.items() if there]
+
+
+def case_taken_over() -> list[Row]:
+    """An application whose role and group got an inline policy and tags by hand (issue 27): a deploy keeps them;
+    with the purge variables, --check --diff shows the policy's document and the tags' values before anything goes,
+    and the deploy then removes exactly those."""
+    names = fresh("taken")
+    first = deploy(names)
+    if first.rc != 0:
+        aws_state.cleanup(UPSTREAM, names)
+        return [Row("check mode", "taken over: deploy", False, ok(first, "deploy"))]
+    _by_hand(names)
+    again = deploy(names)
+    wrote = [c.operation.split(".")[1] for c in again.writes]
+    left = _hand_made_left(names)
+    problem = ok(again, "deploy") or (f"only {left} left" if len(left) != len(HAND_MADE) else "")
+    problem = problem or (f"wrote {wrote}" if wrote else "")
+    rows = [Row("check mode", "taken over: hand-made policy and tags kept", not problem, problem or "0 writes")]
+    preview = deploy(names, check=True, diff=True, overrides=_PURGE)
+    row = _check_row("taken over, purging: --check --diff", preview, True)
+    shown = [text for text in ("sqs:SendMessage", "alice") if text not in preview.output]
+    if shown:
+        row = Row(row.section, row.case, False, f"{row.detail}; the diff does not show {shown}")
+    rows.append(row)
+    purged = deploy(names, overrides=_PURGE)
+    wrote = sorted({c.operation.split(".")[1] for c in purged.writes})
+    # amazon.aws.autoscaling_group also calls UpdateAutoScalingGroup and DisableMetricsCollection whenever it writes
+    want = ["DeleteRolePolicy", "DeleteTags", "DisableMetricsCollection", "UntagRole", "UpdateAutoScalingGroup"]
+    problem = ok(purged, "deploy") or ("" if wrote == want else f"wrote {wrote}, want {want}")
+    if not problem and _hand_made_left(names):
+        problem = f"still there: {_hand_made_left(names)}"
+    rows.append(
+        Row("check mode", "taken over, purging: the hand-made removed", not problem, problem or f"wrote {wrote}")
+    )
+    aws_state.cleanup(UPSTREAM, names)
+    return rows
 
 
 def _retries_reported(run: Run, operation: str) -> str:
@@ -1381,6 +1462,7 @@ def jobs() -> list[tuple[str, object]]:
         ("check mode", case_check_role),
         ("check mode", case_module_lifecycle),
         ("check mode", case_role_options),
+        ("check mode", case_taken_over),
         ("consistency", functools.partial(case_consistency, "autoscaling.CreateAutoScalingGroup")),
         ("consistency", functools.partial(case_consistency, "autoscaling.UpdateAutoScalingGroup")),
         ("consistency", case_consistency_bounded),

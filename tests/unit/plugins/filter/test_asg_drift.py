@@ -137,3 +137,36 @@ def test_version_the_group_names(preferences, current, version):
     drift = asg_drift(group(launch_template=current), preferences=preferences, **WANTED)
     assert drift["version"] == version
     assert drift["changes"] == ([] if version == current["version"] else ["launch_template"])
+
+
+# --- tags the role was not told about (issue 27): kept unless purge_tags, and listed with values when removed -------
+
+HAND_TAG = {"key": "owner", "value": "alice", "propagate_at_launch": False, "resource_type": "auto-scaling-group"}
+
+
+def test_without_purge_a_tag_set_by_hand_is_kept_and_no_drift():
+    current = group(tags=[*group()["tags"], HAND_TAG])
+    drift = asg_drift(current, **WANTED, purge_tags=False)
+    assert (drift["changes"], drift["removed_tags"]) == ([], {})
+    assert drift["after"]["tags"] == {"cost": "42", "team": "qa", "owner": "alice"}
+
+
+def test_without_purge_a_wanted_tag_is_still_added_or_changed():
+    drift = asg_drift(group(), **{**WANTED, "tags": {"team": "ops"}}, purge_tags=False)
+    assert drift["changes"] == ["tags"]
+    assert drift["after"]["tags"] == {"cost": "42", "team": "ops"}
+    assert drift["removed_tags"] == {}
+
+
+def test_with_purge_the_tag_set_by_hand_is_removed_and_named_with_its_value():
+    current = group(tags=[*group()["tags"], HAND_TAG])
+    drift = asg_drift(current, **WANTED, purge_tags=True)
+    assert drift["changes"] == ["tags"]
+    assert drift["removed_tags"] == {"owner": "alice"}
+    assert drift["lines"] == ["tags: {'cost': '42', 'team': 'qa', 'owner': 'alice'} -> {'team': 'qa', 'cost': '42'}"]
+
+
+def test_purge_tags_given_as_a_string_as_awx_passes_it():
+    current = group(tags=[*group()["tags"], HAND_TAG])
+    assert asg_drift(current, **WANTED, purge_tags="false")["changes"] == []
+    assert asg_drift(current, **WANTED, purge_tags="true")["changes"] == ["tags"]

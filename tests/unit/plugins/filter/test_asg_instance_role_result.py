@@ -69,6 +69,7 @@ def test_without_a_group_the_group_is_null(name):
         "launch_template": TEMPLATE_RUN["launch_template"],
         "version_number": 2,
         "auto_scaling_group": None,
+        "removed": {},
     }
 
 
@@ -153,3 +154,40 @@ def test_the_filter_is_registered():
     )
 
     assert FilterModule().filters() == {"asg_instance_role_result": asg_instance_role_result}
+
+
+# --- what the run removed (issue 27): the role's, with content, and the group's tags --------------------------------
+
+ROLE_REMOVED = {"inline_policies": {"by-hand": {"Version": "2012-10-17", "Statement": []}}, "tags": {"owner": "a"}}
+
+
+def test_nothing_removed_is_an_empty_dict():
+    assert result()["removed"] == {}
+
+
+def test_the_role_removals_and_the_group_tags_are_published_with_their_content():
+    published = asg_instance_role_result(
+        {**ROLE_RUN, "removed": ROLE_REMOVED},
+        TEMPLATE_RUN,
+        auto_scaling_group_name="qateam-app-asg",
+        auto_scaling_group=WANTED,
+        auto_scaling_group_drift={
+            "changes": ["tags"],
+            "version": "$Default",
+            "after": AFTER,
+            "removed_tags": {"cost-center": "42"},
+        },
+        auto_scaling_group_read=READ,
+        check_mode=True,
+    )
+    assert published["removed"] == {**ROLE_REMOVED, "auto_scaling_group_tags": {"cost-center": "42"}}
+
+
+def test_without_a_group_its_drift_is_not_counted():
+    published = asg_instance_role_result(
+        {**ROLE_RUN, "removed": ROLE_REMOVED},
+        TEMPLATE_RUN,
+        auto_scaling_group_name="",
+        auto_scaling_group_drift={"removed_tags": {"cost-center": "42"}},
+    )
+    assert published["removed"] == ROLE_REMOVED
