@@ -79,6 +79,43 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+# These examples run one after another on an empty account in us-east-1 and remove what they made at the end
+# (replace the qateam-* names, my-lt-with-instance-profile and the AMI with yours).
+
+# The AWS guide's role, instance profile, launch template and Auto Scaling group (the role
+# cloudcred.ec2.asg_instance_role makes them all, and refreshes the instances itself).
+- name: Role qateam-app that EC2 may assume, and its instance profile qateam-app
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    managed_policies:
+      - AmazonSSMManagedInstanceCore
+
+- name: Launch template whose version in use carries the instance profile
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: my-lt-with-instance-profile
+    instance_profile_name: qateam-app
+    launch_template_data:
+      ImageId: ami-04d5cc9b88example
+      InstanceType: t2.micro
+
+- name: Auto Scaling group on the template's default version, with its instance
+  amazon.aws.autoscaling_group:
+    name: qateam-app-asg
+    launch_template:
+      launch_template_name: my-lt-with-instance-profile
+      version: $Default
+    min_size: 1
+    max_size: 2
+    desired_capacity: 1
+    availability_zones: [us-east-1a]
+
+# The running instance keeps the version it was launched from; a new default version leaves it behind.
+- name: A new default version of the template, with IMDSv2 reachable from containers (one more hop)
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: my-lt-with-instance-profile
+    instance_profile_name: qateam-app
+    metadata_hop_limit: 2
+
 - name: Put every instance of the group on the template's default version
   cloudcred.ec2.asg_instance_refresh:
     name: qateam-app-asg
@@ -91,6 +128,23 @@ EXAMPLES = r"""
 - name: Why a refresh was started
   ansible.builtin.debug:
     var: refresh.reasons
+
+# Teardown: the group first (a template in use by a group cannot be deleted), then the template and the role.
+- name: Delete the Auto Scaling group and its instances
+  amazon.aws.autoscaling_group:
+    name: qateam-app-asg
+    state: absent
+
+- name: Delete the launch template with all its versions
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: my-lt-with-instance-profile
+    state: absent
+    delete_launch_template: true
+
+- name: Delete role qateam-app and its instance profile
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    state: absent
 """
 
 RETURN = r"""
