@@ -51,7 +51,16 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-# The AWS guide's example: would the role accept these variables, and may it write qa-deployer's PassRole policy?
+# These examples run one after another on an empty account and remove what they made at the end
+# (replace the qateam-* names, my-lt-with-instance-profile and the AMI with yours).
+
+# The deployer must exist (the check reads its PassRole policy): here an IAM user made for the example.
+- name: IAM user qateam-deployer, the principal that launches the instances
+  amazon.aws.iam_user:
+    name: qateam-deployer
+    state: present
+
+# The AWS guide's example: would the role accept these variables, and may it write qateam-deployer's PassRole policy?
 - name: Check the variables of the guide's example before a change window
   cloudcred.ec2.asg_instance_role_check:
     region: us-east-1
@@ -59,7 +68,7 @@ EXAMPLES = r"""
       asg_instance_role_name: qateam-app
       asg_instance_role_managed_policies: [AmazonSSMManagedInstanceCore]
       asg_instance_role_passrole_prefix: qateam-
-      asg_instance_role_deployer: {type: user, name: qa-deployer}
+      asg_instance_role_deployer: {type: user, name: qateam-deployer}
       asg_instance_role_launch_template_name: my-lt-with-instance-profile
       asg_instance_role_launch_template_data:
         ImageId: ami-04d5cc9b88example
@@ -74,6 +83,12 @@ EXAMPLES = r"""
 - name: Show the deployer's PassRole policy as it is now (null before the role's first run)
   ansible.builtin.debug:
     var: check.deployer_policy
+
+# The check writes nothing: only the example's user is left to remove.
+- name: Delete IAM user qateam-deployer
+  amazon.aws.iam_user:
+    name: qateam-deployer
+    state: absent
 """
 
 RETURN = r"""
