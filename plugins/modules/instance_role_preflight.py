@@ -71,6 +71,24 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+# These examples run one after another on an empty account and remove what they made at the end
+# (replace the qateam-* names, my-lt-with-instance-profile and the AMI with yours).
+
+# What the checks look at: the AWS guide's role qateam-app, its instance profile and the launch template.
+- name: Role qateam-app that EC2 may assume, and its instance profile qateam-app
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    managed_policies:
+      - AmazonSSMManagedInstanceCore
+
+- name: Launch template whose version in use carries the instance profile
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: my-lt-with-instance-profile
+    instance_profile_name: qateam-app
+    launch_template_data:
+      ImageId: ami-04d5cc9b88example
+      InstanceType: t2.micro
+
 - name: Check the role, its profile and the launch template before touching the Auto Scaling group
   cloudcred.ec2.instance_role_preflight:
     name: qateam-app
@@ -85,6 +103,18 @@ EXAMPLES = r"""
 - name: Show the checks the endpoint could not verify
   ansible.builtin.debug:
     msg: "{{ preflight.checks | selectattr('status', 'equalto', 'unverified') | map(attribute='detail') | list }}"
+
+# Teardown: the template, then the role and its instance profile.
+- name: Delete the launch template with all its versions
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: my-lt-with-instance-profile
+    state: absent
+    delete_launch_template: true
+
+- name: Delete role qateam-app and its instance profile
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    state: absent
 """
 
 RETURN = r"""
