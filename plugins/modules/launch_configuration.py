@@ -50,9 +50,89 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+# These examples run one after another on an empty account in us-east-1 and remove what they made at the end
+# (replace the qateam-* names and the AMI with yours).
+
+# A group still on a launch configuration, as groups made before launch templates are. AWS no longer lets new
+# accounts create launch configurations, and amazon.aws has no module for them: boto3 makes this one, as
+# `aws autoscaling create-launch-configuration` would.
+- name: Launch configuration qateam-app-lc
+  ansible.builtin.command:
+    argv:
+      - "{{ ansible_playbook_python }}"
+      - -c
+      - |
+        import boto3
+        autoscaling = boto3.client("autoscaling", region_name="us-east-1")
+        if not autoscaling.describe_launch_configurations(LaunchConfigurationNames=["qateam-app-lc"])[
+            "LaunchConfigurations"
+        ]:
+            autoscaling.create_launch_configuration(
+                LaunchConfigurationName="qateam-app-lc", ImageId="ami-04d5cc9b88example", InstanceType="t2.micro"
+            )
+            print("created")
+  register: qateam_lc
+  changed_when: "'created' in qateam_lc.stdout"
+
+- name: Auto Scaling group qateam-app-asg on that launch configuration
+  amazon.aws.autoscaling_group:
+    name: qateam-app-asg
+    launch_config_name: qateam-app-lc
+    min_size: 1
+    max_size: 2
+    desired_capacity: 1
+    availability_zones: [us-east-1a]
+
+- name: Kept while qateam-app-asg still launches from it (no change; a warning names the group)
+  cloudcred.ec2.launch_configuration:
+    name: qateam-app-lc
+    state: absent
+
+# Moving the group to a launch template (the role cloudcred.ec2.asg_instance_role does this, and the delete):
+# the AWS guide's role and instance profile, a template made from the group's launch configuration, the group.
+- name: Role qateam-app that EC2 may assume, and its instance profile qateam-app
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
+    managed_policies:
+      - AmazonSSMManagedInstanceCore
+
+- name: Launch template from the group's launch configuration, with the instance profile and IMDSv2
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: qateam-app-lt
+    instance_profile_name: qateam-app
+    source_auto_scaling_group: qateam-app-asg
+
+- name: Move the group to the template (cloudcred.ec2.asg_instance_refresh then replaces its instances)
+  amazon.aws.autoscaling_group:
+    name: qateam-app-asg
+    launch_template:
+      launch_template_name: qateam-app-lt
+      version: $Default
+    min_size: 1
+    max_size: 2
+    desired_capacity: 1
+    availability_zones: [us-east-1a]
+
 - name: Delete the launch configuration qateam-app-asg moved away from, unless another group still uses it
   cloudcred.ec2.launch_configuration:
     name: qateam-app-lc
+    state: absent
+
+# Teardown of the rest: the group, the template, the role and its instance profile.
+- name: Delete the Auto Scaling group and its instances
+  amazon.aws.autoscaling_group:
+    name: qateam-app-asg
+    state: absent
+
+- name: Delete the launch template with all its versions
+  cloudcred.ec2.launch_template_profile:
+    launch_template_name: qateam-app-lt
+    state: absent
+    delete_launch_template: true
+
+- name: Delete role qateam-app and its instance profile
+  cloudcred.ec2.iam_instance_role:
+    name: qateam-app
     state: absent
 """
 
