@@ -1,7 +1,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The EXAMPLES of iam_instance_role run as written, one after another, on an account without their roles.
+"""Every module's EXAMPLES run as written, one after another, on an account without anything they name, and
+leave nothing behind: the setup they need and their teardown are tasks of the examples themselves.
 
-Only the names' prefix is this run's own (the endpoint is shared); everything else is the text a user copies.
+Only the names are this run's own (the endpoint is shared): ``qateam-`` becomes a unique prefix, and the AWS
+guide's template name ``my-lt-with-instance-profile`` goes under it too; everything else is the text a user copies.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ pytestmark = pytest.mark.localstack
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))
+# The AWS guide's launch template name, the one name of the examples outside qateam-.
+GUIDE_TEMPLATE = "my-lt-with-instance-profile"
 
 
 def examples_of(module: str) -> str:
@@ -33,7 +38,9 @@ def run_examples(module: str, tmp_path, aws_env, unique_prefix) -> tuple[subproc
     """The module's EXAMPLES as one play, names prefixed with this run's own; the run and its tasks."""
     text = examples_of(module)
     assert "qateam-" in text
-    tasks = yaml.safe_load(text.replace("qateam-", unique_prefix))
+    text = text.replace(GUIDE_TEMPLATE, f"qateam-{GUIDE_TEMPLATE}").replace("qateam-", unique_prefix)
+    tasks = yaml.safe_load(text)
+    assert any(f"cloudcred.ec2.{module}" in task for task in tasks), f"no task of {module}'s EXAMPLES uses it"
     playbook = tmp_path / "examples.yml"
     playbook.write_text(
         yaml.safe_dump([{"name": "EXAMPLES", "hosts": "localhost", "gather_facts": False, "tasks": tasks}])
@@ -49,24 +56,59 @@ def run_examples(module: str, tmp_path, aws_env, unique_prefix) -> tuple[subproc
         capture_output=True,
         text=True,
         env=env,
-        timeout=600,
+        timeout=900,
     )
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
     return run, tasks
 
 
-def test_iam_instance_role_examples_run_in_order(tmp_path, aws_env, boto3_clients, unique_prefix):
-    run, tasks = run_examples("iam_instance_role", tmp_path, aws_env, unique_prefix)
-    recap = run.stdout[run.stdout.rindex("PLAY RECAP") :]
-    assert f"ok={len(tasks)}" in recap and "failed=0" in recap, recap
-    # the refused example failed as intended, before any write; the last one removed the others
-    iam = boto3_clients("iam")
-    left = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(unique_prefix)]
-    assert left == [], f"the examples left roles behind: {left}"
+def left_behind(clients, prefix: str) -> dict[str, list[str]]:
+    """What exists with the prefix, by kind (each kind a list of names; empty when nothing is left)."""
+    iam, ec2, autoscaling = clients("iam"), clients("ec2"), clients("autoscaling")
+
+    def named(items, key):
+        return sorted(item[key] for item in items if item[key].startswith(prefix))
+
+    groups = autoscaling.get_paginator("describe_auto_scaling_groups").paginate().build_full_result()
+    configurations = autoscaling.get_paginator("describe_launch_configurations").paginate().build_full_result()
+    templates = ec2.get_paginator("describe_launch_templates").paginate().build_full_result()
+    reservations = ec2.describe_instances(
+        Filters=[
+            {"Name": "tag-key", "Values": ["aws:autoscaling:groupName"]},
+            {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]},
+        ]
+    )["Reservations"]
+    instances = sorted(
+        instance["InstanceId"]
+        for reservation in reservations
+        for instance in reservation["Instances"]
+        if any(
+            tag["Key"] == "aws:autoscaling:groupName" and tag["Value"].startswith(prefix)
+            for tag in instance.get("Tags", [])
+        )
+    )
+    return {
+        "roles": named(iam.get_paginator("list_roles").paginate().build_full_result()["Roles"], "RoleName"),
+        "instance profiles": named(
+            iam.get_paginator("list_instance_profiles").paginate().build_full_result()["InstanceProfiles"],
+            "InstanceProfileName",
+        ),
+        "users": named(iam.get_paginator("list_users").paginate().build_full_result()["Users"], "UserName"),
+        "policies": named(
+            iam.get_paginator("list_policies").paginate(Scope="Local").build_full_result()["Policies"], "PolicyName"
+        ),
+        "auto scaling groups": named(groups["AutoScalingGroups"], "AutoScalingGroupName"),
+        "launch configurations": named(configurations["LaunchConfigurations"], "LaunchConfigurationName"),
+        "launch templates": named(templates["LaunchTemplates"], "LaunchTemplateName"),
+        "instances of the groups": instances,
+    }
 
 
-def test_instance_role_info_examples_run_in_order(tmp_path, aws_env, unique_prefix):
-    # On an account without the role: nothing uses it, so the guard passes and every task is ok.
-    run, tasks = run_examples("instance_role_info", tmp_path, aws_env, unique_prefix)
+@pytest.mark.parametrize("module", MODULES)
+def test_examples_run_in_order_and_leave_nothing(module, tmp_path, aws_env, boto3_clients, unique_prefix):
+    run, tasks = run_examples(module, tmp_path, aws_env, unique_prefix)
     recap = run.stdout[run.stdout.rindex("PLAY RECAP") :]
-    assert f"ok={len(tasks)}" in recap and "failed=0" in recap, recap
+    # Every task ran and ended ok or changed (a task meant to fail says so with failed_when); none was skipped.
+    assert f"ok={len(tasks)} " in recap and " failed=0 " in recap and " skipped=0 " in recap, recap
+    left = {kind: names for kind, names in left_behind(boto3_clients, unique_prefix).items() if names}
+    assert left == {}, f"{module}'s EXAMPLES left behind: {left}"
