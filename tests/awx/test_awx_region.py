@@ -11,6 +11,7 @@ checks with boto3 where the launch template and the Auto Scaling group are.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -34,6 +35,11 @@ pytestmark = pytest.mark.localstack
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIAL_REGION = "eu-west-1"
+
+
+def _client_in(boto3_clients, region: str, service: str):
+    """A client of ``service`` in ``region`` (leftovers and the clean-up take a client factory)."""
+    return boto3_clients(service, region)
 
 
 def _where(boto3_clients, names: dict, region: str) -> dict:
@@ -101,12 +107,12 @@ def test_credential_region_is_the_region_deployed_to(tmp_path, collections_dir, 
         assert teardown["status"] == "successful", describe(teardown)
         assert stats_of(teardown)["failures"] == {}
         for region in regions:
-            assert leftovers(lambda service, r=region: boto3_clients(service, r), names) == [], region
+            assert leftovers(functools.partial(_client_in, boto3_clients, region), names) == [], region
     finally:
         # Not quietly: whatever is left (in either region) fails the test, and only then is it removed.
         left = {}
         for region in regions:
-            clients = lambda service, r=region: boto3_clients(service, r)  # noqa: E731
+            clients = functools.partial(_client_in, boto3_clients, region)
             left[region] = leftovers(clients, names)
             _cleanup(clients, names)
     assert left == {region: [] for region in regions}, f"left behind on the endpoint (now removed): {left}"

@@ -37,7 +37,7 @@ def iam(moto_credentials):
         client.put_role_policy(RoleName=NAME, PolicyName="keep", PolicyDocument=json.dumps(KEEP))
         client.put_role_policy(RoleName=NAME, PolicyName="by-hand", PolicyDocument=json.dumps(BY_HAND))
         for arn in (SSM, READ_ONLY):
-            client.create_policy(PolicyName=arn.split("/")[-1], PolicyDocument=json.dumps(KEEP))
+            client.create_policy(PolicyName=arn.rsplit("/", maxsplit=1)[-1], PolicyDocument=json.dumps(KEEP))
             client.attach_role_policy(RoleName=NAME, PolicyArn=arn)
         client.create_instance_profile(
             InstanceProfileName=NAME, Tags=[{"Key": "team", "Value": "qa"}, {"Key": "owner", "Value": "alice"}]
@@ -64,8 +64,8 @@ def wanted(purge: bool) -> Wanted:
 
 def run(iam, want, *, check_mode):
     writes = Writes(check_mode)
-    changed, original, final, _ = ensure_present(
-        iam, wanted=want, writes=writes, warn=lambda _: None, wait=False, wait_timeout=0
+    changed, original, final, _waited = ensure_present(
+        iam, wanted=want, writes=writes, warn=lambda message: None, wait=False, wait_timeout=0
     )
     return changed, original, final, writes.actions
 
@@ -109,6 +109,6 @@ def test_a_new_role_removes_nothing(moto_credentials):
     with mock_aws():
         client = boto3.client("iam", region_name="us-east-1")
         client.create_policy(PolicyName="ssm-core", PolicyDocument=json.dumps(KEEP))
-        changed, original, final, _ = run(client, wanted(True), check_mode=False)
+        changed, original, final, _actions = run(client, wanted(True), check_mode=False)
     assert changed is True and original["role"] is None
     assert removed(original, final) == {}
