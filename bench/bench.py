@@ -6,12 +6,14 @@ Runs everything against one emulator (LocalStack), each side in its own account 
 through a recording proxy that counts every AWS call, then prints, and writes to docs/performance.md:
 
 * the equal job (issue 13, bench/equal.py): the guide's example with a deployer, for N = 1, 10, 20
-  applications, on three sides: ours (the role, one inventory host per application, ``--forks``),
-  the four amazon.aws tasks a fair user writes, and Terraform with hashicorp/aws (from a local
-  filesystem mirror; reported as missing when Terraform or the provider is not there); scenarios
-  first converge, no-change, check mode / plan, new instance type, teardown / destroy; medians, ratios
-  from the same run, issue 13's targets judged from the numbers, and for each missed one by how much
-  and where the seconds go;
+  applications, on four sides: ours (the role, one inventory host per application, ``--forks``; its
+  modules in the task's worker), ours (module path) (the same with ``-e cloudcred_ec2_in_worker=false``:
+  each module an ordinary module run, issue 24; at N = 1 unless ``BENCH_MODULE_PATH_SCALES``), the four
+  amazon.aws tasks a fair user writes, and Terraform with hashicorp/aws (from a local filesystem mirror;
+  reported as missing when Terraform or the provider is not there); scenarios first converge, no-change,
+  check mode / plan, new instance type, teardown / destroy; medians, ratios from the same run, issue 13's
+  and issue 24's targets judged from the numbers, and for each missed one by how much and where the
+  seconds go (for the module path, task by task);
 * the boundary job (issue 7): the guide's example with an inline policy, a permissions boundary and
   tags, ours against six amazon.aws module runs, with calls by operation, per-task seconds and each
   module payload's import time.
@@ -19,7 +21,8 @@ through a recording proxy that counts every AWS call, then prints, and writes to
 Usage: ``make bench`` (``bench/run``). Environment: ``BENCH_UPSTREAM`` (the emulator, default
 http://127.0.0.1:4577; bench/run sets it from ``BENCH_LOCALSTACK_PORT``), ``BENCH_REPEATS`` (runs per
 scenario, default 3; ``BENCH_REPS`` is the old name), ``BENCH_SCALES`` (applications, default "1,10,20"),
-``BENCH_FORKS`` (default 10), ``BENCH_BOUNDARY=0`` (skip the boundary job), ``BENCH_TERRAFORM`` and
+``BENCH_FORKS`` (default 10), ``BENCH_MODULE_PATH_SCALES`` (the N of the module path, default "1"; empty:
+not run), ``BENCH_BOUNDARY=0`` (skip the boundary job), ``BENCH_TERRAFORM`` and
 ``BENCH_TF_MIRROR`` (see bench/terraform.py), ``BENCH_DOC`` (output, default docs/performance.md; empty:
 none). Quick development run: ``BENCH_REPEATS=1 BENCH_SCALES=1 make bench``.
 """
@@ -45,7 +48,14 @@ import botocore
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from equal import ACCOUNTS as ACCOUNTS_EQUAL  # noqa: E402
 from equal import run_equal, settings  # noqa: E402
-from equal_report import equal_document, missing_section, summary_table, targets_section, verdicts  # noqa: E402
+from equal_report import (  # noqa: E402
+    equal_document,
+    missing_section,
+    module_path_breakdown,
+    summary_table,
+    targets_section,
+    verdicts,
+)
 
 # bench/ is a folder of scripts, not a package.
 from proxy import STUBS, RecordingProxy  # noqa: E402
@@ -636,7 +646,14 @@ METHOD = """\
 
 def command_line() -> str:
     """``make bench`` with the settings this run was given."""
-    env_keys = ("BENCH_REPEATS", "BENCH_REPS", "BENCH_SCALES", "BENCH_FORKS", "BENCH_BOUNDARY")
+    env_keys = (
+        "BENCH_REPEATS",
+        "BENCH_REPS",
+        "BENCH_SCALES",
+        "BENCH_FORKS",
+        "BENCH_MODULE_PATH_SCALES",
+        "BENCH_BOUNDARY",
+    )
     return "make bench" + "".join(f" {k}={os.environ[k]}" for k in env_keys if os.environ.get(k))
 
 
@@ -762,13 +779,15 @@ def payload_section(res: Results) -> list[str]:
 def terminal(res: Results, targets: list[str], left: list[str]) -> None:
     if res.equal is not None:
         say()
-        say("Equal job (issue 13): seconds and calls = medians of the runs; (w) = writes")
+        say("Equal job (issues 13, 24): seconds and calls = medians of the runs; (w) = writes")
         say(summary_table(res.equal.results, res.equal.missing, res.equal.scales))
         for line in missing_section(res.equal.missing):
             say(line)
         say()
-        say("Targets (issue 13):")
+        say("Targets (issues 13, 24):")
         for line in targets_section(verdicts(res.equal.results, res.equal.missing, res.equal.left)):
+            say(line)
+        for line in module_path_breakdown(res.equal.results, res.equal.missing):
             say(line)
     if not res.runs:
         return

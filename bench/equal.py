@@ -1,6 +1,6 @@
 # Copyright: cloudcred.ec2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The equal job on three sides (issue 13): the role, the four amazon.aws tasks, Terraform.
+"""The equal job on every side (issues 13, 24): the role (in the worker, as modules), amazon.aws, Terraform.
 
 Each side in its own account of the benchmark's emulator (its own state; the account is the access
 key id), for N = 1, 10, 20 applications (``BENCH_SCALES``), each N from accounts holding only the
@@ -9,6 +9,12 @@ check mode / ``terraform plan``, new instance type, teardown / ``terraform destr
 turn scenario by scenario (the first side alternating), so drift on a shared machine hits all alike.
 The Ansible sides run one inventory host per application (``connection: local``) with
 ``--forks`` (``BENCH_FORKS``): the documented fast way for many applications.
+
+Our role runs on two sides: "ours", where the inventory's interpreter (the playbook's Python) lets this
+collection's modules run in the task's worker, and "ours (module path)", the same command with
+``-e cloudcred_ec2_in_worker=false``, so that each of them runs as an ordinary module (issue 24). The module path is
+measured at the N of ``BENCH_MODULE_PATH_SCALES`` (default 1: at 10 and 20 applications it costs about what the
+amazon.aws side does, which would take the full benchmark past the hour).
 """
 
 from __future__ import annotations
@@ -19,16 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from equal_report import SCENARIOS, SIDES
+from equal_report import MODULE_PATH, SCENARIOS, SIDES
 from state import cleanup, ensure_user, leftovers
 from terraform import Terraform, cli_config
 
 BENCH = Path(__file__).resolve().parent
-ACCOUNTS = {"ours": "444444444444", "amazon.aws": "555555555555", "terraform": "666666666666"}
+ACCOUNTS = {
+    "ours": "444444444444",
+    MODULE_PATH: "777777777777",
+    "amazon.aws": "555555555555",
+    "terraform": "666666666666",
+}
 DEPLOYER = "qa-deployer"
 NEW_INSTANCE_TYPE = "t3.small"
 DEFAULT_SCALES = "1,10,20"
 DEFAULT_FORKS = 10
+DEFAULT_MODULE_PATH_SCALES = "1"
+# What makes the module path: the role's modules run as ordinary modules (plugins/plugin_utils/_in_worker.py).
+MODULE_PATH_ARGS = ("-e", "cloudcred_ec2_in_worker=false")
 # At N = SWEEP_N, ours' no-change run once with each of these forks (after the check runs; BENCH_FORKS is
 # measured anyway): how the fast way for many applications depends on --forks on this machine (1: one
 # application after the other, as a loop would). BENCH_FORKS_SWEEP overrides ("" or "0": none).
@@ -48,6 +62,7 @@ class EqualResults:
     left: list = field(default_factory=list)  # "side N=n: leftovers"
     sweep_forks: list = field(default_factory=list)
     sweep: dict = field(default_factory=dict)  # forks -> Run (ours, no-change, N = SWEEP_N)
+    module_path_scales: list = field(default_factory=lambda: [1])  # the N at which the module path runs
 
 
 def write_inventory(path: Path, n: int) -> None:
@@ -61,7 +76,7 @@ def write_inventory(path: Path, n: int) -> None:
 
 def ansible_argv(side: str, scenario: str, inventory: Path, forks: int) -> list[str]:
     new_type = ["-e", f"bench_instance_type={NEW_INSTANCE_TYPE}"]
-    if side == "ours":
+    if side in ("ours", MODULE_PATH):
         playbook = BENCH / "equal" / "ours.yml"
         teardown = [str(playbook), *new_type, "-e", "asg_instance_role_state=absent"]
     else:
@@ -74,7 +89,8 @@ def ansible_argv(side: str, scenario: str, inventory: Path, forks: int) -> list[
         "new instance type": [str(playbook), *new_type],
         "teardown": teardown,
     }[scenario]
-    return ["ansible-playbook", "-i", str(inventory), "-f", str(forks), *args]
+    path = list(MODULE_PATH_ARGS) if side == MODULE_PATH else []
+    return ["ansible-playbook", "-i", str(inventory), "-f", str(forks), *args, *path]
 
 
 def terraform_argv(binary: str, scenario: str, n: int) -> list[str]:
@@ -166,12 +182,17 @@ def _sides_in_turn(sides: list[str], i: int) -> list[str]:
     return [side for side in _order(i) if side in sides]
 
 
+def sides_at(res: EqualResults, n: int) -> list[str]:
+    """The sides present that run at N applications (the module path only at its scales)."""
+    return [s for s in SIDES if s not in res.missing and (s != MODULE_PATH or n in res.module_path_scales)]
+
+
 def run_equal(bench, res: EqualResults, say, progress) -> None:
     """Every N, repeat and scenario on each side present; fills ``res.results``."""
     tf_dir, tf_env = _init_terraform(bench, res, progress)
-    sides = [s for s in SIDES if s not in res.missing]
     inventory = bench.tmp / "applications.yml"
     for n in res.scales:
+        sides = sides_at(res, n)
         res.results[n] = {side: {s: [] for s in SCENARIOS} for side in sides}
         write_inventory(inventory, n)
         rounds, sequence = plan(n, res.reps, sweep="ours" in sides and bool(res.sweep_forks))
@@ -189,28 +210,31 @@ def run_equal(bench, res: EqualResults, say, progress) -> None:
                         argv, cwd, env = ansible_argv(side, scenario, inventory, res.forks), None, None
                     run = bench.command(label, ACCOUNTS[side], argv, cwd, env)
                     res.results[n][side][scenario].append(run)
-                    progress(f"N={n:<3} {side:10} {scenario:17} #{len(res.results[n][side][scenario])}", run)
+                    progress(f"N={n:<3} {side:18} {scenario:17} #{len(res.results[n][side][scenario])}", run)
             for side in sides:
                 left = leftovers(bench.upstream, ACCOUNTS[side], deployer=DEPLOYER)
                 if left:
                     res.left.append(f"{side} N={n} #{rep}: {', '.join(left)}")
                     say(f"    left after {side}'s teardown: {', '.join(left)}")
-    for side in sides:
+    for side in [s for s in SIDES if any(s in sides_at(res, n) for n in res.scales)]:
         cleanup(bench.upstream, ACCOUNTS[side])
 
 
 def settings(env: dict, terraform: Terraform) -> EqualResults:
-    """What to run, from the environment: BENCH_SCALES, BENCH_REPEATS (or BENCH_REPS), BENCH_FORKS."""
+    """What to run, from the environment: BENCH_SCALES, BENCH_REPEATS (or BENCH_REPS), BENCH_FORKS,
+    BENCH_MODULE_PATH_SCALES (the N at which the module path runs, default 1; empty: none)."""
     scales = [int(n) for n in env.get("BENCH_SCALES", DEFAULT_SCALES).split(",") if n.strip()]
     reps = int(env.get("BENCH_REPEATS") or env.get("BENCH_REPS") or 3)
     forks = int(env.get("BENCH_FORKS") or DEFAULT_FORKS)
     res = EqualResults(scales, reps, forks, terraform)
     sweep = env.get("BENCH_FORKS_SWEEP", SWEEP_FORKS)
     res.sweep_forks = [int(f) for f in sweep.split(",") if f.strip() and int(f) > 0]
+    module_path = env.get("BENCH_MODULE_PATH_SCALES", DEFAULT_MODULE_PATH_SCALES)
+    res.module_path_scales = [int(n) for n in module_path.split(",") if n.strip() and int(n) in scales]
     if terraform.problem:
         res.missing["terraform"] = terraform.problem
     if not (BENCH.parent / "roles" / "asg_instance_role" / "tasks" / "main.yml").exists():
-        res.missing["ours"] = "roles/asg_instance_role is not there"
+        res.missing["ours"] = res.missing[MODULE_PATH] = "roles/asg_instance_role is not there"
     return res
 
 

@@ -1,10 +1,13 @@
 # Copyright: cloudcred.ec2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The equal job on three sides (issue 13): summary table, targets judged from the numbers, what is left.
+"""The equal job on every side (issues 13, 24): summary table, targets judged from the numbers, what is left.
 
 Pure functions over ``Run`` lists (no I/O): tests/unit/bench/ exercises them without an emulator.
 ``results[n][side][scenario]`` is the list of runs of one scenario; a side in ``missing`` (side ->
-reason) was not run at all and is reported as missing, never estimated.
+reason) was not run at all and is reported as missing, never estimated. Our side runs twice: "ours" (this
+collection's modules in the task's worker, as the inventory's ``ansible_python_interpreter`` allows) and
+"ours (module path)" (the same job with ``cloudcred_ec2_in_worker=false``: each module an ordinary module run,
+AnsiballZ and a new interpreter; issue 24). Tables show the module path's columns only where it was measured.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from report import Run, med_calls, med_cpu, med_secs, operations_table, per_task, table
+from report import Run, med_calls, med_cpu, med_secs, operations_table, per_task, table, task_table
 
-SIDES = ("ours", "amazon.aws", "terraform")
+# The same role job, this collection's modules run as ordinary modules (issue 24, item 4).
+MODULE_PATH = "ours (module path)"
+OUR_SIDES = ("ours", MODULE_PATH)
+SIDES = ("ours", MODULE_PATH, "amazon.aws", "terraform")
 SCENARIOS = ("first converge", "no-change", "check", "new instance type", "teardown")
 # What each scenario is on the Terraform side.
 TERRAFORM_COMMANDS = {
@@ -30,17 +36,18 @@ CALLS_TODAY = {"first converge": 28, "no-change": 10}
 
 @dataclass(frozen=True)
 class Target:
-    """ours' median seconds in ``scenario`` at ``n`` applications at most ``limit`` x the peer's."""
+    """``side``'s median seconds in ``scenario`` at ``n`` applications at most ``limit`` x the peer's."""
 
     n: int
     scenario: str
     peer: str
     limit: float
+    side: str = "ours"
 
     @property
     def name(self) -> str:
         apps = "1 application" if self.n == 1 else f"N = {self.n} applications"
-        return f"{apps}, {self.scenario}: ours <= {self.limit:g} x {peer_label(self.peer, self.scenario)}"
+        return f"{apps}, {self.scenario}: {self.side} <= {self.limit:g} x {peer_label(self.peer, self.scenario)}"
 
 
 # Issue 13's time targets (medians, ratios measured in one run).
@@ -53,6 +60,12 @@ TARGETS = (
     Target(20, "no-change", "terraform", 1.0),
     Target(20, "check", "terraform", 1.0),
 )
+# Issue 24's targets for the module path (item 4): one application, against the four amazon.aws tasks.
+MODULE_PATH_TARGETS = (
+    Target(1, "first converge", "amazon.aws", 1.2, MODULE_PATH),
+    Target(1, "no-change", "amazon.aws", 1.0, MODULE_PATH),
+    Target(1, "check", "amazon.aws", 1.0, MODULE_PATH),
+)
 
 
 @dataclass
@@ -61,6 +74,12 @@ class Verdict:
     status: str  # "met", "missed", "not measured"
     detail: str
     why: str = ""
+
+
+def shown_sides(results: dict, missing: dict) -> list[str]:
+    """The sides a table has columns for: every side but the module path, which only where it ran or is missing."""
+    ran = any(MODULE_PATH in sides for sides in results.values())
+    return [s for s in SIDES if s != MODULE_PATH or ran or MODULE_PATH in missing]
 
 
 def peer_label(side: str, scenario: str = "") -> str:
@@ -99,38 +118,39 @@ def ratio_cell(ours: list[Run], peer: list[Run]) -> str:
 
 
 def summary_table(results: dict, missing: dict, ns: list[int]) -> str:
-    """One row per N and scenario: each side's cell, ours/amazon.aws and ours/Terraform."""
+    """One row per N and scenario: each side's cell, ours/amazon.aws and ours/Terraform; with the module path
+    measured, its cell and its ratio to amazon.aws as well ("-" at an N where it did not run)."""
+    module_path = MODULE_PATH in shown_sides(results, missing)
     rows = []
     for n in ns:
         for scenario in SCENARIOS:
             ours = runs_of(results, n, "ours", scenario)
+            mod = runs_of(results, n, MODULE_PATH, scenario)
             base = runs_of(results, n, "amazon.aws", scenario)
             tf = runs_of(results, n, "terraform", scenario)
-            if not (ours or base or tf):
+            if not (ours or mod or base or tf):
                 continue
-            rows.append(
-                [
-                    n,
-                    scenario,
-                    max(len(ours), len(base), len(tf)),
-                    cell(ours, missing.get("ours")),
-                    cell(base, missing.get("amazon.aws")),
-                    cell(tf, missing.get("terraform")),
-                    ratio_cell(ours, base),
-                    "missing" if "terraform" in missing else ratio_cell(ours, tf),
-                ]
-            )
-    headers = [
-        "N",
-        "scenario",
-        "runs",
-        "ours",
-        "amazon.aws, 4 tasks",
-        "Terraform",
-        "ours / amazon.aws",
-        "ours / Terraform",
-    ]
-    return table(headers, rows)
+            row = [n, scenario, max(len(ours), len(mod), len(base), len(tf)), cell(ours, missing.get("ours"))]
+            if module_path:
+                row.append(cell(mod, missing.get(MODULE_PATH)))
+            row += [cell(base, missing.get("amazon.aws")), cell(tf, missing.get("terraform"))]
+            row += [ratio_cell(ours, base), "missing" if "terraform" in missing else ratio_cell(ours, tf)]
+            if module_path:
+                row.append("missing" if MODULE_PATH in missing else ratio_cell(mod, base))
+            rows.append(row)
+    if not module_path:
+        headers = ["ours", "amazon.aws, 4 tasks", "Terraform", "ours / amazon.aws", "ours / Terraform"]
+    else:
+        headers = [
+            "ours, in the worker",
+            "ours, module path",
+            "amazon.aws, 4 tasks",
+            "Terraform",
+            "in the worker / amazon.aws",
+            "in the worker / Terraform",
+            "module path / amazon.aws",
+        ]
+    return table(["N", "scenario", "runs", *headers], rows)
 
 
 def time_split(run: Run) -> dict:
@@ -177,10 +197,10 @@ def _describe(side: str, run: Run, n: int) -> str:
 
 def judge(target: Target, results: dict, missing: dict) -> Verdict:
     """Met or missed from the medians; by how much, and why from the last runs, when missed."""
-    for side in ("ours", target.peer):
+    for side in (target.side, target.peer):
         if side in missing:
             return Verdict(target.name, "not measured", f"{side} is missing: {missing[side]}")
-    ours = runs_of(results, target.n, "ours", target.scenario)
+    ours = runs_of(results, target.n, target.side, target.scenario)
     peer = runs_of(results, target.n, target.peer, target.scenario)
     a, b = _ok_median(ours), _ok_median(peer)
     if a is None or not b:
@@ -196,7 +216,7 @@ def judge(target: Target, results: dict, missing: dict) -> Verdict:
         return Verdict(target.name, "met", detail)
     over = a - allowed
     detail += f"; missed by {over:.2f} s ({over / allowed:.0%} over the limit)"
-    why = f"{_describe('ours', ours[-1], target.n)}; {_describe(target.peer, peer[-1], target.n)}."
+    why = f"{_describe(target.side, ours[-1], target.n)}; {_describe(target.peer, peer[-1], target.n)}."
     why += cpu_floor(cpu_a, b, target)
     return Verdict(target.name, "missed", detail, why)
 
@@ -221,15 +241,18 @@ def write_checks(results: dict, missing: dict) -> list[Verdict]:
     if "ours" in missing:
         return [Verdict("ours: writes and calls", "not measured", f"ours is missing: {missing['ours']}")]
     out = []
-    for scenario in ("no-change", "check"):
-        runs = [r for n in results for r in runs_of(results, n, "ours", scenario)]
-        if not runs:
+    for side in OUR_SIDES:
+        if side in missing:
             continue
-        most = max(r.n_writes for r in runs)
-        status = "met" if most == 0 else "missed"
-        out.append(
-            Verdict(f"ours, {scenario}: 0 writes (every N)", status, f"at most {most} writes in {len(runs)} runs")
-        )
+        for scenario in ("no-change", "check"):
+            runs = [r for n in results for r in runs_of(results, n, side, scenario)]
+            if not runs:
+                continue
+            most = max(r.n_writes for r in runs)
+            status = "met" if most == 0 else "missed"
+            out.append(
+                Verdict(f"{side}, {scenario}: 0 writes (every N)", status, f"at most {most} writes in {len(runs)} runs")
+            )
     for scenario, today in CALLS_TODAY.items():
         runs = runs_of(results, 1, "ours", scenario)
         if not runs:
@@ -244,18 +267,44 @@ def write_checks(results: dict, missing: dict) -> list[Verdict]:
 
 
 def teardown_check(results: dict, left: list[str]) -> list[Verdict]:
-    """Every teardown of ours leaves none of the job's resources (``left``: "side N=n #k: what")."""
-    runs = [r for n in results for r in runs_of(results, n, "ours", "teardown")]
-    if not runs:
-        return []
-    ours_left = [line for line in left if line.startswith("ours ")]
-    detail = "; ".join(ours_left) if ours_left else f"nothing left after {len(runs)} teardowns"
-    return [Verdict("ours, teardown: nothing of the job left", "missed" if ours_left else "met", detail)]
+    """Every teardown of each of our paths leaves none of the job's resources (``left``: "side N=n #k: what")."""
+    out = []
+    for side in OUR_SIDES:
+        runs = [r for n in results for r in runs_of(results, n, side, "teardown")]
+        if not runs:
+            continue
+        side_left = [line for line in left if line.startswith(f"{side} N=")]
+        detail = "; ".join(side_left) if side_left else f"nothing left after {len(runs)} teardowns"
+        out.append(Verdict(f"{side}, teardown: nothing of the job left", "missed" if side_left else "met", detail))
+    return out
 
 
 def verdicts(results: dict, missing: dict, left: list[str] | None = None) -> list[Verdict]:
     checks = write_checks(results, missing) + teardown_check(results, left or [])
-    return [judge(t, results, missing) for t in TARGETS] + checks
+    return [judge(t, results, missing) for t in (*TARGETS, *MODULE_PATH_TARGETS)] + checks
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median seconds (the upper one of an even count)."""
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+
+
+def module_path_breakdown(results: dict, missing: dict) -> list[str]:
+    """For each module-path target missed: where the seconds go, task by task (report.task_table), in the median
+    run of the module path, of the same job in the worker and of the four amazon.aws tasks."""
+    out: list[str] = []
+    for target in MODULE_PATH_TARGETS:
+        if judge(target, results, missing).status != "missed":
+            continue
+        out += [f"### Where the seconds go: {target.scenario}, {target.n} application, module path missed", ""]
+        for side in (target.side, "ours", target.peer):
+            runs = runs_of(results, target.n, side, target.scenario)
+            if side in missing or not runs or not all(r.ok for r in runs):
+                continue
+            run = median_run(runs)
+            label = "ours, in the worker" if side == "ours" else side
+            out += [f"**{label}** (median run, {run.seconds:.2f} s):", "", task_table(run), ""]
+    return out
 
 
 def targets_section(vs: list[Verdict]) -> list[str]:
@@ -284,15 +333,16 @@ def missing_section(missing: dict) -> list[str]:
 def per_application_table(results: dict, missing: dict, ns: list[int]) -> str:
     """Median seconds per application, no-change and check, at each N: what one more application costs."""
     rows = []
+    sides = shown_sides(results, missing)
     for n in ns:
         row = [n]
         for scenario in ("no-change", "check"):
-            for side in SIDES:
+            for side in sides:
                 runs = runs_of(results, n, side, scenario)
                 value = _ok_median(runs)
                 row.append("missing" if side in missing else ("-" if value is None else f"{value / n:.2f}"))
         rows.append(row)
-    headers = ["N"] + [f"{scenario}: {side} s/app" for scenario in ("no-change", "check") for side in SIDES]
+    headers = ["N"] + [f"{scenario}: {side} s/app" for scenario in ("no-change", "check") for side in sides]
     return table(headers, rows)
 
 
@@ -309,7 +359,11 @@ prefix is the way, as docs/user-guide.md "Many applications" shows).
 
 - **ours**: role `cloudcred.ec2.asg_instance_role`, bench/equal/ours.yml (one inventory host per
   application, `connection: local`, `--forks {forks}`: see "Many applications" below); teardown with
-  `asg_instance_role_state=absent`.
+  `asg_instance_role_state=absent`. The inventory's `ansible_python_interpreter` is the playbook's Python,
+  so this collection's modules run **in the task's worker** (docs/user-guide.md, "Where the modules run").
+- **ours (module path)**: the same playbook, inventory and teardown with `-e cloudcred_ec2_in_worker=false`:
+  each of this collection's modules runs as an ordinary module (AnsiballZ payload, a new interpreter), as it
+  does for a user whose inventory does not make it eligible (issue 24). {module_path_scales}
 - **amazon.aws, 4 tasks**: bench/equal/baseline.yml, what a fair user writes for the job and no more:
   `amazon.aws.iam_role` (`create_instance_profile: true`, the managed policy), `amazon.aws.iam_policy` on
   the user, `amazon.aws.ec2_launch_template`, `amazon.aws.autoscaling_group` (`$Default`, no waiting);
@@ -370,13 +424,27 @@ def sweep_table(sweep: dict, n: int) -> str:
     return table(["--forks", f"no-change s (N = {n})", "cpu s", "calls", "rc"], rows)
 
 
+def module_path_scales_note(scales) -> str:
+    """Which N the module path was measured at."""
+    if scales is None:
+        return ""
+    if not scales:
+        return "Not measured in this run (`BENCH_MODULE_PATH_SCALES` empty)."
+    at = ", ".join(str(n) for n in scales)
+    return (
+        f"Measured at N = {at} (`BENCH_MODULE_PATH_SCALES`, default 1: at N = 10 and 20 it would run about as long "
+        "as the amazon.aws side, which would take the full benchmark past the hour on two cores)."
+    )
+
+
 def equal_document(eq, playbook: str, accounts: dict) -> list[str]:
     """The equal job's part of docs/performance.md."""
     account_list = ", ".join(f"{side} {acct}" for side, acct in accounts.items())
+    note = module_path_scales_note(getattr(eq, "module_path_scales", None))
     out = [
-        "## Equal job: the role, four amazon.aws tasks, Terraform (issue 13)",
+        "## Equal job: the role in the worker and as modules, four amazon.aws tasks, Terraform (issues 13, 24)",
         "",
-        INTRO.format(forks=eq.forks, accounts=account_list, reps=eq.reps),
+        INTRO.format(forks=eq.forks, accounts=account_list, reps=eq.reps, module_path_scales=note),
         summary_table(eq.results, eq.missing, eq.scales),
         "",
     ]
@@ -385,7 +453,8 @@ def equal_document(eq, playbook: str, accounts: dict) -> list[str]:
         out += [f"`terraform init` (once, not in the ratios): {eq.init.seconds:.2f} s.", ""]
     if eq.left:
         out += ["Left after a teardown: " + "; ".join(eq.left) + ".", ""]
-    out += ["## Targets (issue 13)", "", *targets_section(verdicts(eq.results, eq.missing, eq.left)), ""]
+    out += ["## Targets (issues 13, 24)", "", *targets_section(verdicts(eq.results, eq.missing, eq.left)), ""]
+    out += module_path_breakdown(eq.results, eq.missing)
     out += [
         "## Many applications",
         "",
