@@ -85,13 +85,23 @@ def group_changes(group: dict | None, *, version: str, wanted: dict) -> list[str
     return [name for name, changed in differs.items() if changed]
 
 
+def _launched_from(group: dict) -> str:
+    """What the group launches from, as the diff shows it: a template and version, else its launch configuration (a
+    group the role moves to a template), else a mixed instances policy (neither is in the group's own keys)."""
+    template = group.get("launch_template") or {}
+    if template.get("launch_template_name"):
+        return f"{template['launch_template_name']} version {template.get('version')}"
+    if group.get("launch_configuration_name"):
+        return f"launch configuration {group['launch_configuration_name']}"
+    return "a mixed instances policy" if group.get("mixed_instances_policy") else "(nothing)"
+
+
 def _settings(group: dict | None, version: str, wanted: dict, sizes: dict) -> tuple[dict, dict]:
     """The group's settings before and after the write, as a diff shows them (values, not only names)."""
     before = {}
     if group is not None:
-        template = group.get("launch_template") or {}
         before = {
-            "launch_template": f"{template.get('launch_template_name')} version {template.get('version')}",
+            "launch_template": _launched_from(group),
             **{name: int(group.get(name, 0)) for name in SIZES},
             "availability_zones": sorted(group.get("availability_zones") or []),
             "vpc_zone_identifier": _subnets(group.get("vpc_zone_identifier")),

@@ -170,3 +170,17 @@ def test_purge_tags_given_as_a_string_as_awx_passes_it():
     current = group(tags=[*group()["tags"], HAND_TAG])
     assert asg_drift(current, **WANTED, purge_tags="false")["changes"] == []
     assert asg_drift(current, **WANTED, purge_tags="true")["changes"] == ["tags"]
+
+
+@pytest.mark.parametrize(
+    "launched_from, shown",
+    [
+        ({"launch_template": None, "launch_configuration_name": "qateam-app-lc"}, "launch configuration qateam-app-lc"),
+        ({"launch_template": None, "mixed_instances_policy": {"launch_template": {}}}, "a mixed instances policy"),
+        ({"launch_template": None}, "(nothing)"),
+    ],
+)
+def test_a_group_not_on_a_template_shows_what_it_launches_from(launched_from, shown):
+    drift = asg_drift(group(**launched_from), **WANTED)
+    assert drift["before"]["launch_template"] == shown
+    assert drift["lines"] == [f"launch_template: {shown} -> my-lt version $Default"]
