@@ -157,6 +157,7 @@ awx: setup
 permissions: setup
 	scripts/pytest-run tests/permissions
 
+# Every LocalStack this checkout started (any port) is stopped before its state folders go.
 clean:
-	-scripts/localstack stop
-	rm -rf $(VENV) $(LS_VENV) .venv-compat .localstack collections .ansible
+	-scripts/localstack stop --all
+	rm -rf $(VENV) $(LS_VENV) .venv-compat .localstack .localstack-* collections .ansible

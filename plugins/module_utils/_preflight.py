@@ -8,8 +8,10 @@ check is ``{"name", "status", "detail", "fix"}`` with status ``pass``, ``fail`` 
 ``fix`` says what to change (None when the check passed).
 
 The IAM policy simulator is only trusted against AWS itself: emulators (LocalStack, moto)
-answer SimulatePrincipalPolicy without evaluating policies, so with any custom endpoint the
-caller-permission checks are ``unverified`` and no simulator call is made.
+answer SimulatePrincipalPolicy without evaluating policies, so with any custom endpoint no simulator
+call is made and the caller-permission checks are evaluated here from the caller's own identity
+policies (``basis: local``, ``pass`` or ``fail``); ``unverified`` only when those cannot be read or a
+condition cannot be evaluated (see :func:`check_caller_permissions`).
 
 Private to this collection (leading underscore): no compatibility promise.
 """

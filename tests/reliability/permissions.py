@@ -22,7 +22,10 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 ROLE = "cloudcred.ec2.asg_instance_role"
 PREFLIGHT = "cloudcred.ec2.instance_role_preflight"
-_SIMULATOR = "the policy simulator runs only against AWS itself (with an endpoint_url the check is 'unverified')"
+_SIMULATOR = (
+    "the policy simulator runs only against AWS itself (with an endpoint_url the caller's own policies are "
+    "evaluated locally: basis 'local')"
+)
 _DEPLOYER_KINDS = "the same inline-policy calls for a deployer of type group or role (the suite's deployer is a user)"
 _FROM_LAUNCH_CONFIGURATION = (
     "only for a group that still runs on a launch configuration when its template is made; the suite's groups start "
