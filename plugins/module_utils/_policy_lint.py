@@ -218,7 +218,8 @@ def lint_policies(documents: dict[str, dict]) -> list[dict]:
 # --- trust policies: who may assume the role ---------------------------------------------------
 
 # Condition keys that tie "any principal" to one organization, account or resource. A statement that lets
-# "*" in is acceptable only with one of them (AWS's advice for resource policies with a public principal).
+# "*" in is acceptable only with one of them (AWS's advice for resource policies with a public principal),
+# and only when its values name one organization, account or principal ARN (see _value_restricts).
 RESTRICTING_CONDITION_KEYS = (
     "aws:PrincipalOrgID",
     "aws:PrincipalOrgPaths",
@@ -232,31 +233,110 @@ RESTRICTING_CONDITION_KEYS = (
 # Operators that let in only the values listed. Negated operators (StringNotEquals: everyone else), Null,
 # and ...IfExists (true when the key is absent) do not restrict; ForAllValues is true for an empty set.
 _RESTRICTING_OPERATORS = ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike")
+# Where a value stops being fixed (IAM JSON policy elements: Condition operators, Variables and tags):
+# - "*" and "?" are wildcards in StringLike and in both ArnEquals and ArnLike (each of the ARN's six
+#   colon-separated parts may hold them); StringEquals reads them as characters, but they are counted as
+#   wildcards there too, which can only refuse more;
+# - a policy variable "${...}" is replaced from the request when the policy is evaluated, so
+#   "${aws:PrincipalAccount}" compared with aws:PrincipalAccount is true for every caller. The escapes
+#   ${*}, ${?} and ${$} (a literal "*", "?", "$") are counted as variables too: again only refusing more.
+_VARIABLE_PART = re.compile(r"[*?]|\$\{")
+# What the fixed start of a pattern must be for the pattern to name one organization, or the principals of
+# one account. aws:PrincipalOrgID and aws:PrincipalAccount (and their Source twins) have none: a pattern
+# such as "o-*", "o-??????????" or "*0*" matches many organizations or accounts; only a literal restricts.
+_ORG_PATH_START = re.compile(r"o-[a-z0-9]+/")  # aws:PrincipalOrgPaths is o-<org id>/r-<root id>/ou-.../
+_ACCOUNT_ARN_START = re.compile(r"arn:[^:]+:[^:]+:[^:]*:[0-9]{12}:")  # arn:partition:service:region:account:
+_PINNING_START = {
+    "aws:principalorgpaths": _ORG_PATH_START,
+    "aws:sourceorgpaths": _ORG_PATH_START,
+    "aws:principalarn": _ACCOUNT_ARN_START,
+    "aws:sourcearn": _ACCOUNT_ARN_START,
+}
 # The actions of a trust policy by which a principal takes on the role (sts:TagSession and
 # sts:SetSourceIdentity only ride along with them).
 _ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 EC2_SERVICE_PRINCIPALS = ("ec2.amazonaws.com", "ec2.amazonaws.com.cn")
 
 
-def _condition_restricts(operator: str, values) -> bool:
+def _fixed_start(value: str) -> str:
+    """The part of a condition value before its first wildcard or policy variable: what every request value
+    it matches begins with (all of it for a literal)."""
+    variable = _VARIABLE_PART.search(value)
+    return value if variable is None else value[: variable.start()]
+
+
+def _value_restricts(key: str, value) -> bool:
+    """Whether a condition value compared with ``key`` lets in one organization, account or principal ARN
+    only: a literal, or a pattern whose fixed start pins the organization (``o-abc123def4/*`` for org
+    paths) or the account of an ARN (``arn:aws:iam::123456789012:role/ci-*``)."""
+    if not isinstance(value, str) or not value:
+        return False
+    fixed = _fixed_start(value)
+    if fixed == value:
+        return True
+    pinning_start = _PINNING_START.get(key.lower())
+    return bool(pinning_start and pinning_start.match(fixed))
+
+
+def _restricting_operator(operator: str) -> bool:
     base = operator.lower()
     if base.startswith("foranyvalue:"):
         base = base.split(":", 1)[1]
-    if base not in _RESTRICTING_OPERATORS:
-        return False
-    values = _as_list(values)
-    # A value of wildcards only (* or ?*) matches everyone again.
-    return bool(values) and all(isinstance(v, str) and v.strip("*?") for v in values)
+    return base in _RESTRICTING_OPERATORS
 
 
-def restricting_condition(statement: dict) -> str | None:
-    """The first condition key of ``statement`` that limits who it lets in (e.g. ``aws:PrincipalOrgID``), or None."""
+def _restricting_entries(statement: dict):
+    """``(operator, key, values)`` of the statement's conditions on a restricting key with a restricting
+    operator, the key spelt as in :data:`RESTRICTING_CONDITION_KEYS` (keys are case-insensitive)."""
     keys = {k.lower(): k for k in RESTRICTING_CONDITION_KEYS}
     condition = statement.get("Condition")
     for operator, entries in (condition.items() if isinstance(condition, dict) else ()):
+        if not _restricting_operator(str(operator)):
+            continue
         for key, values in (entries.items() if isinstance(entries, dict) else ()):
-            if isinstance(key, str) and key.lower() in keys and _condition_restricts(operator, values):
-                return keys[key.lower()]
+            if isinstance(key, str) and key.lower() in keys:
+                yield operator, keys[key.lower()], _as_list(values)
+
+
+def restricting_condition(statement: dict) -> str | None:
+    """The first condition key of ``statement`` that limits who it lets in (e.g. ``aws:PrincipalOrgID``), or None.
+
+    Values of one key are alternatives, so every one must restrict (:func:`_value_restricts`); keys are
+    all required, so one restricting key is enough."""
+    for _operator, key, values in _restricting_entries(statement):
+        if values and all(_value_restricts(key, value) for value in values):
+            return key
+    return None
+
+
+def _open_condition_values(statement: dict) -> list[str]:
+    """``operator key "value"`` of each value on a restricting key that does not restrict (``o-*``), to say
+    why a public statement is refused."""
+    return [
+        f"{operator} {key} {json.dumps(value)}"
+        for operator, key, values in _restricting_entries(statement)
+        for value in values
+        if not _value_restricts(key, value)
+    ]
+
+
+def _principal_element_problem(statement: dict) -> str | None:
+    """What is wrong with the statement's Principal or NotPrincipal, by IAM's grammar: ``"*"`` or an object
+    of principal types (``AWS``, ``Service``, ``Federated``, ``CanonicalUser``) to a string or a list of
+    strings. A list (``["*"]``) or another bare string is not a principal element."""
+    for element in ("Principal", "NotPrincipal"):
+        if element not in statement:
+            continue
+        value = statement[element]
+        if value == "*":
+            continue
+        if not isinstance(value, dict) or not all(
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v)) for v in value.values()
+        ):
+            return (
+                f'{element} {json.dumps(value)} is invalid: it must be "*" or an object such as '
+                f'{{"AWS": "arn:aws:iam::123456789012:root"}} or {{"Service": "ec2.amazonaws.com"}}'
+            )
     return None
 
 
@@ -287,26 +367,34 @@ def _statement_label(statement: dict, index: int) -> str:
 def review_trust(document: dict, partition: str) -> dict:
     """What a trust policy lets in, by IAM's rules for ``sts:AssumeRole``.
 
-    Returns ``{"ec2": bool, "public": [...], "others": [...]}``:
+    Returns ``{"ec2": bool, "invalid": [...], "public": [...], "others": [...]}``:
 
     ``ec2``
         an Allow statement lets the partition's EC2 service principal (``ec2.amazonaws.com``;
         ``ec2.amazonaws.com.cn`` in ``aws-cn``) call ``sts:AssumeRole``, and no Deny without a
         condition takes it back. Without it, instances launched with the profile get no credentials.
+    ``invalid``
+        one text per statement whose Principal or NotPrincipal is neither ``"*"`` nor an object
+        (``["*"]``, a bare ARN): IAM's grammar has no such principal, and what it lets in is not read.
     ``public``
         one text per Allow statement that lets any principal assume the role (``"*"``, ``{"AWS": "*"}``,
-        a list holding ``"*"``, or ``NotPrincipal``) with no condition that restricts it
-        (:data:`RESTRICTING_CONDITION_KEYS`): anyone in any AWS account could take on the role.
+        an object's list holding ``"*"``, or ``NotPrincipal``) with no condition that restricts it
+        (:func:`restricting_condition`): anyone in any AWS account could take on the role. The text
+        quotes the condition values that were not enough (``StringLike aws:PrincipalOrgID "o-*"``).
     ``others``
         principals other than EC2 that an Allow statement lets assume the role, as ``Kind:value``
         (a restricted ``*`` as ``AWS:* (aws:PrincipalOrgID)``).
     """
     ec2 = "ec2.amazonaws.com.cn" if partition == "aws-cn" else "ec2.amazonaws.com"
-    allowed, denied, public, others = False, False, [], []
+    allowed, denied, invalid, public, others = False, False, [], [], []
     for index, statement in enumerate(_statements(document)):
+        label = _statement_label(statement, index)
+        problem = _principal_element_problem(statement)
+        if problem:
+            invalid.append(f"{label} {problem}")
+            continue
         if not _lets_assume(statement):
             continue
-        label = _statement_label(statement, index)
         principals = _principal_values(statement.get("Principal"))
         if statement.get("Effect") == "Deny":
             blanket = any(v == "*" or (k == "Service" and v == ec2) for k, v in principals)
@@ -321,21 +409,35 @@ def review_trust(document: dict, partition: str) -> dict:
             if kind == "Service" and value in EC2_SERVICE_PRINCIPALS:
                 allowed |= value == ec2 and _allows_action(statement, "sts:AssumeRole")
             elif (value == "*" or kind == "NotPrincipal") and not restriction:
-                public.append(f"{label} lets any principal ({kind}: {value}) assume the role")
+                public.append(_public_text(label, kind, value, statement))
             else:
                 others.append(f"{kind}:{value}" + (f" ({restriction})" if value == "*" else ""))
-    return {"ec2": allowed and not denied, "public": public, "others": list(dict.fromkeys(others))}
+    others = list(dict.fromkeys(others))
+    return {"ec2": allowed and not denied, "invalid": invalid, "public": public, "others": others}
+
+
+def _public_text(label: str, kind: str, value: str, statement: dict) -> str:
+    text = f"{label} lets any principal ({kind}: {value}) assume the role"
+    open_values = _open_condition_values(statement)
+    if open_values:
+        text += f" ({', '.join(open_values)} names no single organization, account or account's principal)"
+    return text
 
 
 def trust_problems(option: str, document: dict, partition: str) -> tuple[str | None, str | None]:
-    """``(refusal, warning)`` for a trust policy: a refusal when EC2 may not assume the role or anyone may,
-    a warning naming the principals other than EC2 (a failure with ``strict_policies``)."""
+    """``(refusal, warning)`` for a trust policy: a refusal when a principal element is invalid, when EC2 may
+    not assume the role or when anyone may (always, whatever ``strict_policies`` says), a warning naming the
+    principals other than EC2 (a failure with ``strict_policies``)."""
     review = review_trust(document, partition)
     ec2 = "ec2.amazonaws.com.cn" if partition == "aws-cn" else "ec2.amazonaws.com"
+    if review["invalid"]:
+        return f"{option}: {'; '.join(review['invalid'])}", None
     if review["public"]:
         return (
             f"{option}: {'; '.join(review['public'])} without a condition that restricts it "
-            f"({', '.join(RESTRICTING_CONDITION_KEYS[:3])}, ...); anyone in any AWS account could take on the role",
+            f"({', '.join(RESTRICTING_CONDITION_KEYS[:3])}, ... whose every value is a literal, or a pattern "
+            "whose fixed start names one organization (o-abc123def4/*) or one account's principals "
+            "(arn:aws:iam::123456789012:role/ci-*)); anyone in any AWS account could take on the role",
             None,
         )
     if not review["ec2"]:

@@ -1,5 +1,7 @@
 """The trust rules: EC2 of the partition must be let in, nobody else without a restricting condition."""
 
+import json
+
 import pytest
 
 from ansible_collections.cloudcred.ec2.plugins.module_utils._common import ec2_trust_policy
@@ -143,3 +145,111 @@ def test_ec2_in_a_list_with_others():
 def test_statements_that_do_not_assume_are_not_principals():
     document = trust(EC2, {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:TagSession"})
     assert trust_problems("opt", document, "aws") == (None, None)
+
+
+# --- conditions that look restricting but let anyone in: wildcards and policy variables -----------------
+
+OPEN_CONDITIONS = {
+    "org id o-*": {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
+    "org id o-??????????": {"StringLike": {"aws:PrincipalOrgID": "o-??????????"}},
+    "org id prefix": {"StringLike": {"aws:PrincipalOrgID": "o-abc123def4*"}},
+    "ARN arn:*": {"ArnLike": {"aws:PrincipalArn": "arn:*"}},
+    "ARN any account's roles": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}},
+    "ARN account partly wild": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::1234567890??:role/ci"}},
+    # StringLike's * crosses colons, and an IAM path may hold ":" (role/:iam::123456789012:/x in any account)
+    "ARN wild before the account": {"StringLike": {"aws:PrincipalArn": "arn:*:iam::123456789012:role/*"}},
+    "ARN *:*": {"StringLike": {"aws:PrincipalArn": "*:*"}},
+    "source ARN without account": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}},
+    "account *0*": {"StringLike": {"aws:PrincipalAccount": "*0*"}},
+    "account 12 wild digits": {"StringLike": {"aws:SourceAccount": "????????????"}},
+    "org paths o-*/*": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-*/*"}},
+    "org paths without the slash": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc123def4*"}},
+    "account is itself": {"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}},
+    "ARN is itself": {"ArnEquals": {"aws:PrincipalArn": "${aws:PrincipalArn}"}},
+    "org id is itself, with a default": {"StringEquals": {"aws:PrincipalOrgID": "${aws:PrincipalOrgID, 'o-a'}"}},
+    "one open value among literals": {"StringLike": {"aws:PrincipalAccount": ["123456789012", "*0*"]}},
+}
+
+
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}], ids=["star", "AWS star"])
+@pytest.mark.parametrize("condition", OPEN_CONDITIONS.values(), ids=OPEN_CONDITIONS.keys())
+def test_wildcard_or_variable_condition_is_public_and_refused(condition, principal):
+    ((operator, entries),) = condition.items()
+    ((key, values),) = entries.items()
+    statement = allow(principal, condition)
+    assert restricting_condition(statement) is None
+    refusal, warning = trust_problems("assume_role_policy_document", trust(EC2, statement), "aws")
+    assert warning is None
+    assert refusal.startswith("assume_role_policy_document: Statement[1] lets any principal")
+    assert "without a condition that restricts it" in refusal
+    # the refusal quotes the value that was not enough
+    open_value = [v for v in (values if isinstance(values, list) else [values]) if v != "123456789012"][0]
+    assert f'{operator} {key} "{open_value}"' in refusal
+
+
+RESTRICTING_CONDITIONS = {
+    "org id": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}},
+    "org paths of one org": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc123def4/*"}},
+    "org paths of one OU": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc123def4/r-ab12/ou-ab12-1*/"}},
+    "account": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}},
+    "roles of one account, ArnLike": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}},
+    "roles of one account, StringLike": {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}},
+    "one account, any principal": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:*"}},
+    "sessions of one account": {"ArnLike": {"aws:PrincipalArn": "arn:aws:sts::123456789012:assumed-role/ci-?/*"}},
+    "variable after the account": {
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/${aws:PrincipalTag/team}-*"}
+    },
+    "source ARN of one account": {"ArnLike": {"aws:SourceArn": "arn:aws:lambda:us-east-1:123456789012:function:*"}},
+    "source org paths": {"ForAnyValue:StringLike": {"aws:SourceOrgPaths": "o-abc123def4/*"}},
+    "two literal accounts": {"StringEquals": {"aws:PrincipalAccount": ["123456789012", "210987654321"]}},
+    "one open key, one restricting": {
+        "StringLike": {"aws:PrincipalOrgID": "o-*", "aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}
+    },
+}
+
+
+@pytest.mark.parametrize("condition", RESTRICTING_CONDITIONS.values(), ids=RESTRICTING_CONDITIONS.keys())
+def test_pattern_that_pins_an_org_or_account_restricts(condition):
+    statement = allow({"AWS": "*"}, condition)
+    key = restricting_condition(statement)
+    assert key is not None
+    refusal, warning = trust_problems("opt", trust(EC2, statement), "aws")
+    assert refusal is None
+    assert warning == f"opt also lets AWS:* ({key}) assume the role, besides EC2"
+
+
+def test_the_ci_roles_of_one_account_restrict_by_their_arn():
+    statement = allow("*", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}})
+    assert restricting_condition(statement) == "aws:PrincipalArn"
+
+
+# --- principals that are neither "*" nor an object ------------------------------------------------------
+
+INVALID_PRINCIPALS = {
+    "list holding *": {"Principal": ["*"]},
+    "list of an ARN": {"Principal": ["arn:aws:iam::123456789012:root"]},
+    "bare ARN": {"Principal": "arn:aws:iam::123456789012:root"},
+    "bare service": {"Principal": "lambda.amazonaws.com"},
+    "object of an object": {"Principal": {"AWS": {"arn": "arn:aws:iam::123456789012:root"}}},
+    "NotPrincipal list": {"NotPrincipal": ["arn:aws:iam::123456789012:root"]},
+}
+
+
+@pytest.mark.parametrize("element", INVALID_PRINCIPALS.values(), ids=INVALID_PRINCIPALS.keys())
+def test_principal_that_is_not_an_object_is_refused_as_invalid(element):
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRole", **element}
+    review = review_trust(trust(EC2, statement), "aws")
+    assert len(review["invalid"]) == 1
+    refusal, warning = trust_problems("assume_role_policy_document", trust(EC2, statement), "aws")
+    assert warning is None
+    ((name, value),) = element.items()
+    assert refusal.startswith(f"assume_role_policy_document: Statement[1] {name} {json.dumps(value)} is invalid")
+
+
+def test_list_principal_is_refused_whatever_the_action():
+    document = trust(EC2, {"Effect": "Deny", "Principal": ["*"], "Action": "sts:TagSession"})
+    refusal, _warning = trust_problems("opt", document, "aws")
+    assert refusal == (
+        'opt: Statement[1] Principal ["*"] is invalid: it must be "*" or an object such as '
+        '{"AWS": "arn:aws:iam::123456789012:root"} or {"Service": "ec2.amazonaws.com"}'
+    )

@@ -350,8 +350,17 @@ def trust(*statements):
         (trust(PUBLIC), "assume_role_policy_document: Statement[0] lets any principal (AWS: *)"),
         (trust(EC2_TRUST["Statement"][0], PUBLIC), "assume_role_policy_document: Statement[1] lets any principal"),
         (trust(LAMBDA), "assume_role_policy_document must let the EC2 service principal ec2.amazonaws.com"),
+        (
+            trust(EC2_TRUST["Statement"][0], {**PUBLIC, "Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}}}),
+            "assume_role_policy_document: Statement[1] lets any principal (AWS: *) assume the role "
+            '(StringLike aws:PrincipalOrgID "o-*" names no single organization',
+        ),
+        (
+            trust(EC2_TRUST["Statement"][0], {**PUBLIC, "Principal": ["*"]}),
+            'assume_role_policy_document: Statement[1] Principal ["*"] is invalid',
+        ),
     ],
-    ids=["public", "EC2 and public", "lambda only"],
+    ids=["public", "EC2 and public", "lambda only", "org id o-*", "list principal"],
 )
 def test_refused_before_any_call_strict_or_not(iam, capsys, calls, document, message, strict):  # noqa: PLR0917
     result = run(capsys, calls, name=NAME, assume_role_policy_document=json.dumps(document), strict_policies=strict)
