@@ -61,12 +61,19 @@ options:
         C(ec2.amazonaws.com) (C(ec2.amazonaws.com.cn) in the C(aws-cn) partition, from the region name).
         A role whose trust policy differs is put back to it.
       - Must be an object with a C(Statement) whose statements name a C(Principal); at most 2048 characters
-        without whitespace (IAM's default quota).
-      - Refused before any write when it does not let the partition's EC2 service principal call
-        C(sts:AssumeRole) (instances would get no credentials), and when a statement lets any principal in
-        (C(*), an C(AWS) principal of C(*) or a list holding it, C(NotPrincipal)) without a condition on
+        without whitespace (IAM's default quota). A C(Principal) or C(NotPrincipal) is C(*) or an object of
+        principal types (C(AWS), C(Service), C(Federated)); anything else (a list such as C(["*"]), a bare ARN)
+        is refused as invalid.
+      - Refused before any write, with or without O(strict_policies), when it does not let the partition's EC2
+        service principal call C(sts:AssumeRole) (instances would get no credentials), and when a statement
+        lets any principal in (C(*), an C(AWS) principal of C(*) or a list holding it, C(NotPrincipal)) without
+        a condition (C(StringEquals), C(StringLike), C(ArnEquals), C(ArnLike), optionally C(ForAnyValue:)) on
         C(aws:PrincipalOrgID), C(aws:PrincipalOrgPaths), C(aws:PrincipalAccount), C(aws:PrincipalArn),
-        C(aws:SourceAccount), C(aws:SourceArn), C(aws:SourceOrgID) or C(aws:SourceOrgPaths).
+        C(aws:SourceAccount), C(aws:SourceArn), C(aws:SourceOrgID) or C(aws:SourceOrgPaths) whose every value
+        is a literal, or a pattern whose fixed start names one organization (C(o-abc123def4/*) for org paths)
+        or the account of an ARN (C(arn:aws:iam::123456789012:role/ci-*)). A wildcard (C(*), C(?)) or a policy
+        variable (C(${aws:PrincipalAccount}), always true against itself) anywhere else lets anyone in
+        (C(o-*), C(o-??????????), C(arn:*), C(arn:aws:iam::*:role/*), C(*0*), C(o-*/*)).
       - Principals other than EC2 warn, naming them (fail with O(strict_policies)). An existing role whose trust
         breaks these rules is reported with a warning and put back.
     type: raw
