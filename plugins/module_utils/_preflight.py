@@ -152,8 +152,10 @@ def check_trust_policy(role: dict | None, role_name: str) -> dict:
     document = role["assume_role_policy_document"] or {}
     partition = (role.get("arn") or "arn:aws").split(":")[1]
     review = review_trust(document, partition)
-    if review["public"]:
-        return check(name, FAIL, f"the trust policy of {role_name}: {'; '.join(review['public'])}", fix)
+    # An invalid principal (IAM refuses such a document, an emulator may keep it) or a public one fails alike.
+    refused = review["invalid"] + review["public"]
+    if refused:
+        return check(name, FAIL, f"the trust policy of {role_name}: {'; '.join(refused)}", fix)
     ec2 = ec2_principal(partition)
     if not review["ec2"]:
         return check(name, FAIL, f"the trust policy of {role_name} does not let {ec2} call sts:AssumeRole", fix)

@@ -419,3 +419,11 @@ def test_preflight_checks_missing_role(iam_world):
         "run_instances": UNVERIFIED,
         "create_tags": UNVERIFIED,
     }
+
+
+def test_check_trust_policy_fails_on_an_invalid_principal_beside_ec2():
+    # IAM refuses Principal ["*"]; an emulator may keep it. EC2 may assume the role, yet the check fails, naming it.
+    document = {"Statement": EC2_TRUST["Statement"] + _trust(principal=["*"])["Statement"]}
+    found = check_trust_policy(role_with_trust(document), "pre-app")
+    assert found["status"] == FAIL
+    assert "invalid" in found["detail"]
