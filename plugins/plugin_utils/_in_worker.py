@@ -311,7 +311,21 @@ def _use_preloaded_models() -> None:
     botocore.session.create_loader = create_loader
 
 
-preload_botocore_models()
+def preload_pays() -> bool:
+    """Whether reading the models when this file is imported (about half a second, once a run, in ansible-playbook's
+    process) can pay off, that is whether modules may run in the worker. An interpreter configured for every host
+    (``interpreter_python`` in ansible.cfg, ``ANSIBLE_PYTHON_INTERPRETER``) that is another Python runs them as
+    modules: the models would be read for nothing, and the module path would pay for it. (A host variable naming the
+    controller's Python still runs that host's modules in the worker; each run then reads its models itself.) With
+    interpreter discovery, the default, or a templated value, host variables decide: the models are read."""
+    configured = str(C.config.get_config_value("INTERPRETER_PYTHON"))
+    if configured.startswith("auto") or "{{" in configured:
+        return True
+    return _same_python(configured, sys.executable)
+
+
+if preload_pays():
+    preload_botocore_models()
 
 
 # --- the action -----------------------------------------------------------------------------------------------------

@@ -396,6 +396,33 @@ print(json.loads(answer["stdout"])["reads"], botocore.session.create_loader is o
     assert answer.stdout.strip() == "0 True"
 
 
+@pytest.mark.parametrize(
+    "interpreter, preloaded",
+    [
+        ("auto_silent", True),  # discovery: host variables decide, the models are read for them
+        ("{{ ansible_playbook_python }}", True),
+        (sys.executable, True),
+        ("/usr/bin/python3.9", False),  # every host runs the modules as modules: nothing is read for nothing
+    ],
+)
+def test_the_models_are_read_at_import_only_where_modules_may_run_in_the_worker(interpreter, preloaded):
+    code = """
+import sys
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+_AnsibleCollectionFinder(paths=sys.argv[1:])._install()
+from ansible_collections.cloudcred.ec2.plugins.plugin_utils import _in_worker
+print(bool(_in_worker._PRELOADED))
+"""
+    paths = [path for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if path]
+    environment = {key: value for key, value in os.environ.items() if key != "AWS_DATA_PATH"}
+    environment["ANSIBLE_PYTHON_INTERPRETER"] = interpreter
+    answer = subprocess.run(
+        [sys.executable, "-c", code, *paths], capture_output=True, text=True, env=environment, check=False
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == str(preloaded)
+
+
 def test_another_data_path_has_its_own_loader_in_the_child(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
     answer = _in_worker.run_forked(count_ec2_model_reads, b"{}", {})
