@@ -13,8 +13,8 @@ The Ansible sides run one inventory host per application (``connection: local``)
 Our role runs on two sides: "ours", where the inventory's interpreter (the playbook's Python) lets this
 collection's modules run in the task's worker, and "ours (module path)", the same command with
 ``-e cloudcred_ec2_in_worker=false``, so that each of them runs as an ordinary module (issue 24). The module path is
-measured at the N of ``BENCH_MODULE_PATH_SCALES`` (default 1: at 10 and 20 applications it costs about what the
-amazon.aws side does, which would take the full benchmark past the hour).
+measured at the N of ``BENCH_MODULE_PATH_SCALES`` (default 1: at 10 and 20 applications its runs would cost at least
+what the amazon.aws side's do, by estimate a quarter of an hour more, taking the full benchmark near or past the hour).
 """
 
 from __future__ import annotations

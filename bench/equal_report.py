@@ -444,8 +444,9 @@ def module_path_scales_note(scales) -> str:
         return "Not measured in this run (`BENCH_MODULE_PATH_SCALES` empty)."
     at = ", ".join(str(n) for n in scales)
     return (
-        f"Measured at N = {at} (`BENCH_MODULE_PATH_SCALES`, default 1: at N = 10 and 20 it would run about as long "
-        "as the amazon.aws side, which would take the full benchmark past the hour on two cores)."
+        f"Measured at N = {at} (`BENCH_MODULE_PATH_SCALES`, default 1: at N = 10 and 20 its 18 runs would cost at "
+        "least what the amazon.aws side's 18 runs there cost, by estimate a quarter of an hour more on two cores, "
+        "taking the full benchmark near or past the hour)."
     )
 
 
