@@ -12,16 +12,18 @@ What AWS documents, and what this does:
   whose ``StatusCode`` is ``Failed`` and whose ``StatusMessage`` "indicates the cause of the failure"
   (API_DescribeScalingActivities). No instance is started. The message is EC2's RunInstances answer followed
   by "Launching EC2 instance failed." (User Guide, "Troubleshoot Amazon EC2 Auto Scaling: EC2 instance launch
-  failures", and "AMI issues": "The AMI ID <ID of your AMI> does not exist. Launching EC2 instance failed.").
+  failures" and "AMI issues", whose problem for a missing image reads, as recalled, not re-read here: The AMI ID
+  <ID of your AMI> does not exist. Launching EC2 instance failed.).
   For a profile EC2 answers "Value (<name>) for parameter iamInstanceProfile.name is invalid. Invalid IAM
   Instance Profile name" (or ``.arn`` / "ARN"), as seen in real activities (terraform-provider-aws #29866,
   #31282), and "IAM Instance Profile "<arn>" has no associated IAM Roles" for a profile without a role.
   AWS's Auto Scaling API answers "Invalid IamInstanceProfile: <name>" only to CreateLaunchConfiguration, not
   in a scaling activity.
-- A new profile is not at once visible to EC2: IAM is eventually consistent ("changes ... take time to
-  become visible", IAM User Guide, "Troubleshoot IAM"), so a group created right after its profile fails its
-  first launches and the group launches again later: EC2 Auto Scaling keeps trying to reach the desired
-  capacity, waiting longer between attempts while they fail. ``CLOUDCRED_EMULATOR_PROFILE_PROPAGATION_SECONDS``
+- A new profile is not at once visible to EC2: IAM is eventually consistent (IAM User Guide), so a group
+  created right after its profile fails its first launches (terraform-provider-aws #29866, eksctl #8039) and
+  the group launches again later: EC2 Auto Scaling keeps trying to reach the desired capacity, waiting longer
+  between attempts while they fail. The emulator's waits below are its own choice, not AWS's numbers.
+  ``CLOUDCRED_EMULATOR_PROFILE_PROPAGATION_SECONDS``
   (default 0) is the age below which a profile is not yet visible; ``CLOUDCRED_EMULATOR_LAUNCH_RETRY_SECONDS``
   (default 2) the first wait between attempts, doubled after each failure up to
   ``CLOUDCRED_EMULATOR_LAUNCH_RETRY_MAX_SECONDS`` (default 30). The emulator retries lazily, before each Auto
