@@ -14,6 +14,11 @@ plugin behaves as AWS documents:
   ``CancelInstanceRefresh`` (moto has none) run a real rolling replacement,
   advanced before each Auto Scaling call by the time elapsed
   (``CLOUDCRED_EMULATOR_REFRESH_STEP_SECONDS``), with a test switch to fail;
+- ``launches.py``: a group's launches carry the instance profile of their template version (or launch
+  configuration), fail as AWS's ``Failed`` scaling activities (profile missing, without a role, younger
+  than ``CLOUDCRED_EMULATOR_PROFILE_PROPAGATION_SECONDS``; image missing with the group tag
+  ``cloudcred:emulator:image``), are retried with back-off (``CLOUDCRED_EMULATOR_LAUNCH_RETRY_SECONDS``),
+  and ``DescribeScalingActivities`` answers them; versions with ``UserData`` launch (moto asserts);
 - ``metrics.py``: ``DisableMetricsCollection`` (moto has none;
   amazon.aws.autoscaling_group calls it on each update).
 - ``groups.py``: ``CreateAutoScalingGroup`` on a name in use fails with
@@ -36,6 +41,7 @@ def autoscaling():
 
     from .groups import CreateAutoScalingGroup
     from .launch_configurations import DeleteLaunchConfiguration, UpdateAutoScalingGroup
+    from .launches import DescribeScalingActivities, retry_due
     from .metrics import DisableMetricsCollection
     from .refresh import InstanceRefreshes, RefreshError
 
@@ -45,6 +51,7 @@ def autoscaling():
     def to_moto(context, _request):
         # A refresh replaces instances as time passes: what the group answers must show it.
         refreshes.advance(context.account_id, context.region)
+        retry_due(context.account_id, context.region)
         return dispatch_to_moto(context)
 
     def refresh_operation(name):
@@ -64,11 +71,13 @@ def autoscaling():
     def advancing(handler):
         def handle(context, request):
             refreshes.advance(context.account_id, context.region)
+            retry_due(context.account_id, context.region)
             return handler(context, request)
 
         return handle
 
     dispatch_table["UpdateAutoScalingGroup"] = advancing(UpdateAutoScalingGroup)
+    dispatch_table["DescribeScalingActivities"] = advancing(DescribeScalingActivities)
     dispatch_table["DeleteLaunchConfiguration"] = advancing(DeleteLaunchConfiguration)
     dispatch_table["CreateAutoScalingGroup"] = CreateAutoScalingGroup
     return Service(name="autoscaling", skeleton=Skeleton(service_model, dispatch_table))

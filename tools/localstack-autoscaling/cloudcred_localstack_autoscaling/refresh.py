@@ -45,11 +45,12 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from . import instances
+from . import instances, launches
 
 STEP_ENV = "CLOUDCRED_EMULATOR_REFRESH_STEP_SECONDS"
 FAIL_TAG = "cloudcred:emulator:instance-refresh"
 STEP_TAG = "cloudcred:emulator:instance-refresh-step-seconds"
+LAUNCH_TIMEOUT_ENV = "CLOUDCRED_EMULATOR_REFRESH_LAUNCH_TIMEOUT_SECONDS"
 ACTIVE = ("Pending", "InProgress", "Cancelling", "RollbackInProgress")
 DEFAULT_PREFERENCES = {
     "MinHealthyPercentage": 90,
@@ -98,6 +99,8 @@ class Refresh:
         self.previous_version = group.launch_template_version
         self.to_update: list[str] = []  # instance ids still to replace
         self.launched: list[str] = []  # instance ids this refresh launched
+        self.awaiting = 0  # replacements terminated whose launch failed: launched again at each step
+        self.launch_failing_since: float | None = None
         self.total = 0
         self.rollback: dict = {}
 
@@ -108,13 +111,14 @@ class Refresh:
     def percentage(self) -> int:
         if self.status == "Successful" or self.total == 0:
             return 100 if self.status == "Successful" else 0
-        return int(100 * (self.total - len(self.to_update)) / self.total)
+        # A replacement not yet launched is not updated: a refresh never shows 100% with instances missing.
+        return int(100 * (self.total - len(self.to_update) - self.awaiting) / self.total)
 
     def _instances_to_update(self) -> int:
         if self.rollback:
             # After a rollback starts: "the number of instances that were not yet updated by the instance refresh".
             return self.rollback["InstancesToUpdateOnRollback"]
-        return len(self.to_update)
+        return len(self.to_update) + self.awaiting
 
     def shape(self) -> dict:
         """As DescribeInstanceRefreshes answers it."""
@@ -144,6 +148,8 @@ class InstanceRefreshes:
     def __init__(self, clock=time.time, step: float | None = None):
         self._lock = threading.RLock()
         self._clock = clock
+        launches.set_clock(clock)
+        launches.install()
         self._step = step if step is not None else float(os.environ.get(STEP_ENV, "3"))
         # (account, region, group name) -> refreshes, newest first
         self._by_group: dict[tuple, list[Refresh]] = {}
@@ -214,19 +220,42 @@ class InstanceRefreshes:
             if not refresh.to_update:
                 self._succeed(refresh, group, at)
         elif refresh.status == "Cancelling":
+            group.cloudcred_refresh_launching = False
             refresh.status = "Cancelled"
             refresh.ended = at
         elif refresh.status == "InProgress":
-            if self._switch(group) and refresh.launched:
-                self._fail(refresh, group, at)
-                return
-            batch = refresh.to_update[: self._batch_size(refresh, group)]
-            refresh.to_update = refresh.to_update[len(batch) :]
-            refresh.launched += self._replace(group, batch, refresh.desired_version)
-            if not refresh.to_update and not self._switch(group):
-                self._succeed(refresh, group, at)
+            self._step_in_progress(refresh, group, at)
         elif refresh.status == "RollbackInProgress":
             self._roll_back_batch(refresh, group, at)
+
+    def _step_in_progress(self, refresh: Refresh, group, at: float) -> None:
+        if self._switch(group) and refresh.launched:
+            self._fail(refresh, group, at)
+            return
+        if refresh.awaiting:
+            # The batch's replacements failed to launch: launch them again, and go on only once they run.
+            # AWS: "An instance refresh might fail for several reasons, such as EC2 launch failures ... You
+            # can monitor for failed EC2 launches using the scaling activities" (API_StartInstanceRefresh).
+            new = self._launch(group, refresh.awaiting, refresh.desired_version)
+            refresh.launched += new
+            refresh.awaiting -= len(new)
+            if refresh.awaiting:
+                self._launch_failing(refresh, group, at)
+                return
+            group.cloudcred_refresh_launching = False
+            refresh.launch_failing_since = None
+            refresh.status_reason = ""
+        else:
+            batch = refresh.to_update[: self._batch_size(refresh, group)]
+            refresh.to_update = refresh.to_update[len(batch) :]
+            new = self._replace(group, batch, refresh.desired_version)
+            refresh.launched += new
+            refresh.awaiting = len(batch) - len(new)
+            if refresh.awaiting:
+                self._launch_failing(refresh, group, at)
+                return
+        if not refresh.to_update and not self._switch(group):
+            self._succeed(refresh, group, at)
 
     def _plan(self, refresh: Refresh, group) -> None:
         target = self._target(group, refresh.desired_version)
@@ -245,8 +274,29 @@ class InstanceRefreshes:
             group.launch_template_version = refresh.desired_version
             group.provided_launch_template_version = refresh.desired_version
 
-    def _fail(self, refresh: Refresh, group, at: float) -> None:
-        reason = (
+    def _launch_failing(self, refresh: Refresh, group, at: float) -> None:
+        """Replacements could not launch: stay InProgress saying why, then fail once the launches time out."""
+        message = launches.retry_state(group).get("message") or "the replacement instances failed to launch"
+        # The refresh launches its own replacements (from its desired version): the group's retry waits.
+        group.cloudcred_refresh_launching = True
+        if refresh.launch_failing_since is None:
+            refresh.launch_failing_since = at
+        refresh.status_reason = (
+            f"Waiting for {refresh.awaiting} replacement instance(s) to launch. The last launch failed: {message}"
+        )
+        timeout = float(os.environ.get(LAUNCH_TIMEOUT_ENV) or 60)
+        if at - refresh.launch_failing_since >= timeout:
+            self._fail(
+                refresh,
+                group,
+                at,
+                f"The instance refresh failed: {refresh.awaiting} replacement instance(s) failed to launch for"
+                f" {int(timeout)} seconds. See the scaling activities. {message}",
+            )
+
+    def _fail(self, refresh: Refresh, group, at: float, reason: str = "") -> None:
+        group.cloudcred_refresh_launching = False
+        reason = reason or (
             f"Emulated failure: the group's tag {FAIL_TAG}={self._switch(group)} fails the refresh after its first"
             " batch (instances failed their health checks)"
         )
@@ -352,11 +402,18 @@ class InstanceRefreshes:
         group.autoscaling_backend.ec2_backend.terminate_instances([s.instance.id for s in gone])
         group.instance_states = [s for s in group.instance_states if s not in gone]
         before = {s.instance.id for s in group.instance_states}
+        return InstanceRefreshes._launch(group, len(gone), version, before)
+
+    @staticmethod
+    def _launch(group, count: int, version, before: set | None = None) -> list[str]:
+        """Launch ``count`` instances from ``version`` (or the group's own); the new ids ([] if EC2 refused)."""
+        if before is None:
+            before = {s.instance.id for s in group.instance_states}
         saved = group.launch_template_version
         if version is not None:
             group.launch_template_version = version
         try:
-            group.replace_autoscaling_group_instances(len(gone), group.get_propagated_tags())
+            group.replace_autoscaling_group_instances(count, group.get_propagated_tags())
         finally:
             group.launch_template_version = saved
         return [s.instance.id for s in group.instance_states if s.instance.id not in before]
