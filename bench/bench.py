@@ -7,7 +7,7 @@ through a recording proxy that counts every AWS call, then prints, and writes to
 
 * the equal job (issue 13, bench/equal.py): the guide's example with a deployer, for N = 1, 10, 20
   applications, on four sides: ours (the role, one inventory host per application, ``--forks``; its
-  modules in the task's worker), ours (module path) (the same with ``-e cloudcred_ec2_in_worker=false``:
+  modules in the task's worker), ours (module path) (the same with another Python as every host's interpreter:
   each module an ordinary module run, issue 24; at N = 1 unless ``BENCH_MODULE_PATH_SCALES``), the four
   amazon.aws tasks a fair user writes, and Terraform with hashicorp/aws (from a local filesystem mirror;
   reported as missing when Terraform or the provider is not there); scenarios first converge, no-change,

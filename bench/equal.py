@@ -11,16 +11,19 @@ The Ansible sides run one inventory host per application (``connection: local``)
 ``--forks`` (``BENCH_FORKS``): the documented fast way for many applications.
 
 Our role runs on two sides: "ours", where the inventory's interpreter (the playbook's Python) lets this
-collection's modules run in the task's worker, and "ours (module path)", the same command with
-``-e cloudcred_ec2_in_worker=false``, so that each of them runs as an ordinary module (issue 24). The module path is
-measured at the N of ``BENCH_MODULE_PATH_SCALES`` (default 1: at 10 and 20 applications its runs would cost at least
-what the amazon.aws side's do, by estimate a quarter of an hour more, taking the full benchmark near or past the hour).
+collection's modules run in the task's worker, and "ours (module path)", the same command with another Python
+configured for every host (``ANSIBLE_PYTHON_INTERPRETER``), so that each of them runs as an ordinary module
+(issue 24). The module path is measured at the N of ``BENCH_MODULE_PATH_SCALES`` (default 1: at 10 and 20
+applications its runs would cost at least what the amazon.aws side's do, by estimate a quarter of an hour more,
+taking the full benchmark near or past the hour).
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,8 +44,30 @@ NEW_INSTANCE_TYPE = "t3.small"
 DEFAULT_SCALES = "1,10,20"
 DEFAULT_FORKS = 10
 DEFAULT_MODULE_PATH_SCALES = "1"
-# What makes the module path: the role's modules run as ordinary modules (plugins/plugin_utils/_in_worker.py).
-MODULE_PATH_ARGS = ("-e", "cloudcred_ec2_in_worker=false")
+# What makes the module path, as a user has it (issue 24): the interpreter configured for every host
+# (ANSIBLE_PYTHON_INTERPRETER, as interpreter_python in ansible.cfg) is another Python than ansible-playbook's, so the
+# role's modules run as ordinary modules (plugins/plugin_utils/_in_worker.py) and the action plugins read no botocore
+# model for the worker. The extra var overrides the inventory's interpreter for the hosts.
+MODULE_PYTHON_DIR = "module-python"
+
+
+def module_python(tmp: Path) -> str:
+    """Another Python with the controller's packages: a virtualenv of the same base Python (no pip) whose
+    site-packages reach the controller's through a .pth file. Made once per benchmark, in its scratch folder."""
+    venv = tmp / MODULE_PYTHON_DIR
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        purelib = sysconfig.get_paths()["purelib"]
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        (venv / "lib" / version / "site-packages" / "controller.pth").write_text(purelib + "\n")
+    return str(python)
+
+
+def module_path_env(tmp: Path) -> dict:
+    return {"ANSIBLE_PYTHON_INTERPRETER": module_python(tmp)}
+
+
 # At N = SWEEP_N, ours' no-change run once with each of these forks (after the check runs; BENCH_FORKS is
 # measured anyway): how the fast way for many applications depends on --forks on this machine (1: one
 # application after the other, as a loop would). BENCH_FORKS_SWEEP overrides ("" or "0": none).
@@ -89,7 +114,7 @@ def ansible_argv(side: str, scenario: str, inventory: Path, forks: int) -> list[
         "new instance type": [str(playbook), *new_type],
         "teardown": teardown,
     }[scenario]
-    path = list(MODULE_PATH_ARGS) if side == MODULE_PATH else []
+    path = ["-e", f"ansible_python_interpreter={module_python(inventory.parent)}"] if side == MODULE_PATH else []
     return ["ansible-playbook", "-i", str(inventory), "-f", str(forks), *args, *path]
 
 
@@ -207,7 +232,8 @@ def run_equal(bench, res: EqualResults, say, progress) -> None:
                     if side == "terraform":
                         argv, cwd, env = terraform_argv(res.terraform.binary, scenario, n), tf_dir, tf_env
                     else:
-                        argv, cwd, env = ansible_argv(side, scenario, inventory, res.forks), None, None
+                        argv, cwd = ansible_argv(side, scenario, inventory, res.forks), None
+                        env = module_path_env(inventory.parent) if side == MODULE_PATH else None
                     run = bench.command(label, ACCOUNTS[side], argv, cwd, env)
                     res.results[n][side][scenario].append(run)
                     progress(f"N={n:<3} {side:18} {scenario:17} #{len(res.results[n][side][scenario])}", run)

@@ -6,7 +6,7 @@ Pure functions over ``Run`` lists (no I/O): tests/unit/bench/ exercises them wit
 ``results[n][side][scenario]`` is the list of runs of one scenario; a side in ``missing`` (side ->
 reason) was not run at all and is reported as missing, never estimated. Our side runs twice: "ours" (this
 collection's modules in the task's worker, as the inventory's ``ansible_python_interpreter`` allows) and
-"ours (module path)" (the same job with ``cloudcred_ec2_in_worker=false``: each module an ordinary module run,
+"ours (module path)" (the same job with another Python as every host's interpreter: each module an ordinary module run,
 AnsiballZ and a new interpreter; issue 24). Tables show the module path's columns only where it was measured.
 """
 
@@ -373,9 +373,11 @@ prefix is the way, as docs/user-guide.md "Many applications" shows).
   application, `connection: local`, `--forks {forks}`: see "Many applications" below); teardown with
   `asg_instance_role_state=absent`. The inventory's `ansible_python_interpreter` is the playbook's Python,
   so this collection's modules run **in the task's worker** (docs/user-guide.md, "Where the modules run").
-- **ours (module path)**: the same playbook, inventory and teardown with `-e cloudcred_ec2_in_worker=false`:
-  each of this collection's modules runs as an ordinary module (AnsiballZ payload, a new interpreter), as it
-  does for a user whose inventory does not make it eligible (issue 24). {module_path_scales}
+- **ours (module path)**: the same playbook, inventory and teardown with another Python as every host's
+  interpreter (`ANSIBLE_PYTHON_INTERPRETER`, and `-e ansible_python_interpreter` over the inventory's: a virtualenv
+  of the same base Python that reaches the controller's packages): each of this collection's modules runs as an
+  ordinary module (AnsiballZ payload, a new interpreter), as it does for a user whose `interpreter_python` is
+  another Python than ansible-playbook's (issue 24). {module_path_scales}
 - **amazon.aws, 4 tasks**: bench/equal/baseline.yml, what a fair user writes for the job and no more:
   `amazon.aws.iam_role` (`create_instance_profile: true`, the managed policy), `amazon.aws.iam_policy` on
   the user, `amazon.aws.ec2_launch_template`, `amazon.aws.autoscaling_group` (`$Default`, no waiting);
