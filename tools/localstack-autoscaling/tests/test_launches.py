@@ -195,7 +195,7 @@ def test_a_young_profile_fails_until_it_propagates_then_the_group_launches_with_
     make_group(aws, desired=2)
     assert group_instances(aws) == []
     attempts = [aws.clock.now]
-    for _ in range(6):  # 2, 4, 8 s later: back-off doubles
+    for _second in range(6):  # 2, 4, 8 s later: back-off doubles
         aws.clock.now += 1
         before = len(recorded(aws))
         retry(aws)
@@ -285,7 +285,7 @@ def test_a_refresh_whose_replacements_cannot_launch_waits_saying_why_then_fails(
         },
     )["InstanceRefreshId"]
     seen = []
-    for _ in range(10):
+    for _second in range(10):
         aws.clock.now += 1
         aws.refreshes.advance(CONTEXT.account_id, CONTEXT.region)
         retry(aws)
@@ -322,7 +322,7 @@ def test_a_refresh_waits_through_a_young_profile_and_succeeds(aws, monkeypatch):
     aws.clock.now = time.time()
     aws.refreshes.StartInstanceRefresh(CONTEXT, {"AutoScalingGroupName": GROUP})
     statuses = []
-    for _ in range(12):
+    for _second in range(12):
         aws.clock.now += 1
         aws.refreshes.advance(CONTEXT.account_id, CONTEXT.region)
         found = aws.refreshes.DescribeInstanceRefreshes(CONTEXT, {"AutoScalingGroupName": GROUP})["InstanceRefreshes"][
